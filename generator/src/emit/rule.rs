@@ -1,0 +1,184 @@
+//! One rule → one module's items: `INFO`, `matches`, and one function per selection.
+
+use super::doc::Doc;
+use super::ident::Names;
+use super::pattern;
+use crate::ir::{Expr, Level, Rule, Selection};
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+/// The items of a rule's module, in order (each formatted on its own).
+pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
+    let mut names = Names::default();
+    let fns: Vec<Ident> = rule
+        .selections
+        .iter()
+        .map(|s| names.mint("sel_", &s.name))
+        .collect();
+    let mut items = vec![info(rule, label), matches(rule, &fns)];
+    items.extend(
+        rule.selections
+            .iter()
+            .zip(&fns)
+            .map(|(s, f)| selection(s, f)),
+    );
+    items
+}
+
+fn info(rule: &Rule, label: &str) -> TokenStream {
+    let m = &rule.meta;
+    let level = match m.level {
+        Some(l) => {
+            let v = match l {
+                Level::Informational => quote!(Informational),
+                Level::Low => quote!(Low),
+                Level::Medium => quote!(Medium),
+                Level::High => quote!(High),
+                Level::Critical => quote!(Critical),
+            };
+            quote!(::core::option::Option::Some(crate::runtime::Level::#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let (title, id, status) = (&m.title, s(&m.id), s(&m.status));
+    let (product, category, service) = (
+        s(&m.logsource.product),
+        s(&m.logsource.category),
+        s(&m.logsource.service),
+    );
+    let tags = &m.tags;
+    let related = m.related.iter().map(|(t, i)| quote!((#t, #i)));
+    let custom = m.custom.iter().map(|(k, v)| quote!((#k, #v)));
+    let source = &rule.source;
+    let mut doc = Doc::default().line(title).blank();
+    let level_name = m.level.map_or("none", |l| {
+        Level::ALL
+            .iter()
+            .find(|(_, x)| *x == l)
+            .map_or("?", |(n, _)| n)
+    });
+    doc = doc.line(&format!(
+        "id: {} · level: {level_name} · status: {}",
+        if id.is_empty() { "none" } else { &id },
+        if status.is_empty() { "none" } else { &status }
+    ));
+    doc = doc.line(&format!("source: {label}/{source}"));
+    if let Some(d) = &m.description {
+        doc = doc.blank().line(d.trim());
+    }
+    let doc = doc.tokens();
+    quote! {
+        #doc
+        pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
+            id: #id,
+            title: #title,
+            level: #level,
+            status: #status,
+            tags: &[#(#tags),*],
+            logsource: crate::runtime::LogSource {
+                product: #product,
+                category: #category,
+                service: #service,
+            },
+            related: &[#(#related),*],
+            custom: &[#(#custom),*],
+            source: #source,
+        };
+    }
+}
+
+fn matches(rule: &Rule, fns: &[Ident]) -> TokenStream {
+    let doc = Doc::default()
+        .line("True when the event matches the rule's condition:")
+        .blank()
+        .fenced("text", &rule.condition_text)
+        .tokens();
+    let body = expr(&rule.condition, fns);
+    quote! {
+        #doc
+        pub fn matches(ev: &crate::runtime::Event) -> bool {
+            #body
+        }
+    }
+}
+
+fn expr(e: &Expr, fns: &[Ident]) -> TokenStream {
+    match e {
+        Expr::Sel(i) => {
+            let f = &fns[*i];
+            quote!(#f(ev))
+        }
+        Expr::Not(inner) => {
+            let t = expr(inner, fns);
+            match inner.as_ref() {
+                Expr::Sel(_) | Expr::Not(_) => quote!(!#t),
+                _ => quote!(!(#t)),
+            }
+        }
+        Expr::And(items) => {
+            let items = items.iter().map(|i| group(i, fns));
+            quote!(#(#items)&&*)
+        }
+        Expr::Or(items) => {
+            let items = items.iter().map(|i| group(i, fns));
+            quote!(#(#items)||*)
+        }
+    }
+}
+
+/// Parenthesises a sub-expression where Rust precedence would otherwise regroup it.
+fn group(e: &Expr, fns: &[Ident]) -> TokenStream {
+    let t = expr(e, fns);
+    match e {
+        Expr::And(_) | Expr::Or(_) => quote!((#t)),
+        _ => t,
+    }
+}
+
+fn selection(sel: &Selection, f: &Ident) -> TokenStream {
+    let doc = Doc::default()
+        .line(&format!("Selection `{}`:", sel.name))
+        .blank()
+        .fenced("yaml", &sel.yaml)
+        .tokens();
+    let alts: Vec<Vec<TokenStream>> = sel
+        .alternatives
+        .iter()
+        .map(|clauses| {
+            let groups: Vec<Vec<TokenStream>> = clauses.iter().flat_map(pattern::clause).collect();
+            let in_and = groups.len() > 1;
+            groups
+                .into_iter()
+                .map(|any| or_group(any, in_and))
+                .collect()
+        })
+        .collect();
+    let several = alts.len() > 1;
+    let alts: Vec<TokenStream> = alts
+        .into_iter()
+        .map(|all| match all.len() {
+            0 => quote!(true),
+            1 => all.into_iter().next().unwrap_or_default(),
+            _ if several => quote!((#(#all)&&*)),
+            _ => quote!(#(#all)&&*),
+        })
+        .collect();
+    let body = or_group(alts, false);
+    quote! {
+        #doc
+        fn #f(ev: &crate::runtime::Event) -> bool {
+            #body
+        }
+    }
+}
+
+/// `a || b`, parenthesised when it is an operand of `&&`.
+fn or_group(items: Vec<TokenStream>, in_and: bool) -> TokenStream {
+    match items.len() {
+        0 => quote!(false),
+        1 => items.into_iter().next().unwrap_or_default(),
+        _ if in_and => quote!((#(#items)||*)),
+        _ => quote!(#(#items)||*),
+    }
+}

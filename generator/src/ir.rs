@@ -1,0 +1,280 @@
+//! The intermediate representation: plain data, no token types. Lowering produces it (all
+//! validation is done by then), passes rewrite it, emission turns it into Rust. Everything is
+//! ordered (Vec in source order, BTreeMap/BTreeSet) so output never depends on hash order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Every rule of a rule set, sorted by source path then document index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSet {
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+/// One detection rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Source file relative to the rules directory, `/`-separated.
+    pub source: String,
+    /// 0-based document index inside the file.
+    pub doc: usize,
+    /// Metadata.
+    pub meta: Meta,
+    /// Search identifiers, in source order.
+    pub selections: Vec<Selection>,
+    /// The condition; `Expr::Sel(i)` indexes `selections`.
+    pub condition: Expr,
+    /// The condition as written (several conditions are joined with ` | `).
+    pub condition_text: String,
+}
+
+/// Sigma metadata, as written.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Meta {
+    /// `title`.
+    pub title: String,
+    /// `id`.
+    pub id: Option<String>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `status`.
+    pub status: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `references`.
+    pub references: Vec<String>,
+    /// `author`.
+    pub author: Option<String>,
+    /// `date`.
+    pub date: Option<String>,
+    /// `modified`.
+    pub modified: Option<String>,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// `logsource`.
+    pub logsource: LogSource,
+    /// `level`.
+    pub level: Option<Level>,
+    /// `falsepositives`.
+    pub falsepositives: Vec<String>,
+    /// `fields`.
+    pub fields: Vec<String>,
+    /// `related`: (type, id).
+    pub related: Vec<(String, String)>,
+    /// Keys Sigma does not define, with their values as JSON text.
+    pub custom: BTreeMap<String, String>,
+}
+
+/// Sigma `logsource`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogSource {
+    /// `product`.
+    pub product: Option<String>,
+    /// `category`.
+    pub category: Option<String>,
+    /// `service`.
+    pub service: Option<String>,
+    /// `definition`.
+    pub definition: Option<String>,
+}
+
+/// Sigma `level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `informational`
+    Informational,
+    /// `low`
+    Low,
+    /// `medium`
+    Medium,
+    /// `high`
+    High,
+    /// `critical`
+    Critical,
+}
+
+impl Level {
+    /// Every level with its spelling.
+    pub const ALL: [(&'static str, Level); 5] = [
+        ("informational", Level::Informational),
+        ("low", Level::Low),
+        ("medium", Level::Medium),
+        ("high", Level::High),
+        ("critical", Level::Critical),
+    ];
+}
+
+/// One search identifier of `detection`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Its name.
+    pub name: String,
+    /// Its YAML as written in the rule file (for doc comments).
+    pub yaml: String,
+    /// Alternatives (OR), each a conjunction (AND) of clauses.
+    pub alternatives: Vec<Vec<Clause>>,
+}
+
+/// One test on one field (or on every value of the event, for keywords).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    /// The field as written (dotted); `None` for keyword search.
+    pub field: Option<String>,
+    /// The test.
+    pub test: Test,
+}
+
+/// What a clause checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// `|exists: true/false`: the field is present (any value, null included) or not.
+    Exists(bool),
+    /// Value patterns: with `all`, every pattern must match (each possibly a different array
+    /// element); otherwise one is enough.
+    Match {
+        /// `|all` given.
+        all: bool,
+        /// The patterns, never empty.
+        patterns: Vec<Pattern>,
+    },
+}
+
+/// Whether string comparison folds case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Case {
+    /// Sigma's default: needles are stored folded.
+    Insensitive,
+    /// `|cased`.
+    Sensitive,
+}
+
+/// One value to compare a field with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    /// A string pattern on the text form of strings, numbers and booleans.
+    Str(StrPattern, Case),
+    /// Any of these exact strings (made by the `one_of` pass), stored folded when insensitive.
+    OneOf(BTreeSet<String>, Case),
+    /// A rule number: an equal JSON number or a string spelling `text`.
+    Num {
+        /// Value.
+        value: f64,
+        /// Canonical decimal text.
+        text: String,
+    },
+    /// A rule boolean: the JSON boolean, or the string in any case.
+    Bool(bool),
+    /// `null` (or `[]`): no value but null is present.
+    Null,
+}
+
+/// The shape of a string pattern after wildcards and modifiers; needles are folded when the
+/// pattern is case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StrPattern {
+    /// The whole value.
+    Exact(String),
+    /// `value*`.
+    Prefix(String),
+    /// `*value`.
+    Suffix(String),
+    /// `*value*`.
+    Contains(String),
+    /// A lone `*`: any string, number or boolean (not null, not an object).
+    Any,
+    /// Anything else with wildcards.
+    Glob(Vec<GlobPart>),
+}
+
+/// A piece of a wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GlobPart {
+    /// Literal text.
+    Lit(String),
+    /// `?`: exactly one char.
+    AnyChar,
+    /// `*`: any run of chars.
+    AnyRun,
+}
+
+/// A condition over selections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// All of these.
+    And(Vec<Expr>),
+    /// One of these.
+    Or(Vec<Expr>),
+    /// Not this.
+    Not(Box<Expr>),
+    /// Selection by index.
+    Sel(usize),
+}
+
+impl fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for rule in &self.rules {
+            write!(f, "{rule}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A stable text dump for snapshots.
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "rule {:?} ({}#{})",
+            self.meta.title, self.source, self.doc
+        )?;
+        writeln!(
+            f,
+            "  condition: {}",
+            DisplayExpr(&self.condition, &self.selections)
+        )?;
+        for sel in &self.selections {
+            writeln!(f, "  selection {}:", sel.name)?;
+            for (i, alt) in sel.alternatives.iter().enumerate() {
+                writeln!(f, "    alternative {i}:")?;
+                for clause in alt {
+                    let field = clause.field.as_deref().unwrap_or("<keywords>");
+                    match &clause.test {
+                        Test::Exists(b) => writeln!(f, "      {field}: exists={b}")?,
+                        Test::Match { all, patterns } => {
+                            let q = if *all { "all" } else { "any" };
+                            writeln!(f, "      {field}: {q} of")?;
+                            for p in patterns {
+                                writeln!(f, "        {p:?}")?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct DisplayExpr<'a>(&'a Expr, &'a [Selection]);
+
+impl fmt::Display for DisplayExpr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter<'_>, items: &[Expr], op: &str| -> fmt::Result {
+            write!(f, "(")?;
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {op} ")?;
+                }
+                write!(f, "{}", DisplayExpr(e, self.1))?;
+            }
+            write!(f, ")")
+        };
+        match self.0 {
+            Expr::And(items) => join(f, items, "and"),
+            Expr::Or(items) => join(f, items, "or"),
+            Expr::Not(e) => write!(f, "not {}", DisplayExpr(e, self.1)),
+            Expr::Sel(i) => write!(f, "{}", self.1.get(*i).map_or("?", |s| s.name.as_str())),
+        }
+    }
+}

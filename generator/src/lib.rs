@@ -1,0 +1,135 @@
+//! sigma-gen: compiles Sigma detection rules (YAML) into specialised Rust matcher code.
+//!
+//! Stages, each its own module with a typed boundary:
+//! [`source`] (find files) → [`yaml`] (YAML → [`ast`], the only serde_yaml user) →
+//! [`lower`] (AST → [`ir`], all validation) → [`optimize`] (IR → IR) →
+//! [`emit`] (IR → tokens, infallible) → [`format`] (tokens → text) → [`output`].
+//!
+//! Same input, same bytes: inputs are sorted, the IR is ordered, and nothing in the output
+//! depends on hash order, time or absolute paths.
+
+#![deny(missing_docs)]
+
+pub mod ast;
+pub mod condition;
+pub mod diagnostic;
+pub mod emit;
+pub mod format;
+pub mod ir;
+pub mod locate;
+pub mod lower;
+pub mod modifier;
+pub mod optimize;
+pub mod output;
+pub mod source;
+pub mod wildcard;
+pub mod yaml;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use output::{Output, Stale};
+pub use source::SourceFile;
+
+use std::path::Path;
+
+/// A successful generation: the files, and the warnings met on the way.
+#[derive(Debug)]
+pub struct Generated {
+    /// The generated files.
+    pub output: Output,
+    /// The lowered (and optimised) rules.
+    pub rules: ir::RuleSet,
+    /// Warnings (never errors).
+    pub warnings: Diagnostics,
+}
+
+/// Parses and lowers rule files, reporting every diagnostic of every file. `label` is how the
+/// rules directory is named in messages and generated headers (e.g. `detections`).
+pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) {
+    let mut rules = Vec::new();
+    let mut diags = Diagnostics::default();
+    for src in sources {
+        let file = format!("{label}/{}", src.rel_path);
+        let outline = locate::Outline::new(&src.text);
+        match yaml::parse(&file, &src.text, &outline) {
+            Ok(docs) => {
+                if docs.is_empty() {
+                    diags.push(
+                        Diagnostic::error(&file, "the file holds no YAML document").with_help(
+                            "a rule file needs at least `title`, `logsource` and `detection`",
+                        ),
+                    );
+                }
+                let (mut r, d) =
+                    lower::lower_file(&file, &src.rel_path, &src.text, &outline, &docs);
+                rules.append(&mut r);
+                d.into_iter().for_each(|d| diags.push(d));
+            }
+            Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+        }
+    }
+    diags.sort();
+    let rules = rules.into_iter().map(optimize::optimize).collect();
+    (ir::RuleSet { rules }, diags)
+}
+
+/// Generates the Rust for a set of rule files. Pure: no file system access.
+pub fn generate(sources: &[SourceFile], label: &str) -> Result<Generated, Diagnostics> {
+    let (rules, diags) = lower(sources, label);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut output = Output::default();
+    for file in emit::emit(&rules, label) {
+        match format::format(&file) {
+            Ok(text) => {
+                output.files.insert(file.name, text);
+            }
+            Err(e) => {
+                return Err(Diagnostics(vec![Diagnostic::error(label, e).with_help(
+                    "this is a bug in sigma-gen: please report it with the rule",
+                )]))
+            }
+        }
+    }
+    Ok(Generated {
+        output,
+        rules,
+        warnings: diags,
+    })
+}
+
+/// The name used for a rules directory in messages and headers: its last path component.
+pub fn label_of(rules_dir: &Path) -> String {
+    rules_dir
+        .file_name()
+        .map_or_else(|| "rules".to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Reads a rules directory and generates its code.
+pub fn generate_dir(rules_dir: &Path) -> Result<Generated, Diagnostics> {
+    let label = label_of(rules_dir);
+    let (sources, errors) = source::discover(rules_dir, &label);
+    match generate(&sources, &label) {
+        Ok(g) if errors.is_empty() => Ok(g),
+        Ok(_) => Err(Diagnostics(errors)),
+        Err(mut d) => {
+            d.0.extend(errors);
+            d.sort();
+            Err(d)
+        }
+    }
+}
+
+/// What build.rs calls: generates from `rules_dir` into `out_dir/generated/`. Returns the
+/// warnings, or every diagnostic when there is an error.
+pub fn build(rules_dir: &Path, out_dir: &Path) -> Result<Diagnostics, Diagnostics> {
+    let generated = generate_dir(rules_dir)?;
+    let dir = out_dir.join("generated");
+    generated.output.write(&dir).map_err(|e| {
+        Diagnostics(vec![Diagnostic::error(
+            dir.display().to_string(),
+            format!("cannot write generated code: {e}"),
+        )])
+    })?;
+    Ok(generated.warnings)
+}

@@ -1,0 +1,104 @@
+//! Semantics-preserving IR passes. Each is a pure `fn(ir::Rule) -> ir::Rule`.
+//!
+//! No pass rewrites `not` (no De Morgan): with missing fields and arrays a value test and
+//! its negation are not complements of each other's sub-tests, so only the emitter's
+//! faithful `!` is safe.
+
+use crate::ir::{Case, Pattern, Rule, StrPattern, Test};
+use std::collections::BTreeSet;
+
+/// Runs every pass in order.
+pub fn optimize(rule: Rule) -> Rule {
+    one_of(rule)
+}
+
+/// Merges the exact-string alternatives of one clause (same case mode, not under `all`) into
+/// one `OneOf` set, so the emitter can write a single `match`. Order of the other patterns is
+/// kept; the set takes the place of the first exact string.
+pub fn one_of(mut rule: Rule) -> Rule {
+    for sel in &mut rule.selections {
+        for alt in &mut sel.alternatives {
+            for clause in alt {
+                if let Test::Match {
+                    all: false,
+                    patterns,
+                } = &mut clause.test
+                {
+                    *patterns = merge_exact(std::mem::take(patterns));
+                }
+            }
+        }
+    }
+    rule
+}
+
+fn merge_exact(patterns: Vec<Pattern>) -> Vec<Pattern> {
+    let count = |case: Case| {
+        patterns
+            .iter()
+            .filter(|p| matches!(p, Pattern::Str(StrPattern::Exact(_), c) if *c == case))
+            .count()
+    };
+    let merge: Vec<Case> = [Case::Sensitive, Case::Insensitive]
+        .into_iter()
+        .filter(|c| count(*c) >= 2)
+        .collect();
+    if merge.is_empty() {
+        return patterns;
+    }
+    let mut out: Vec<Pattern> = Vec::new();
+    for p in patterns {
+        match p {
+            Pattern::Str(StrPattern::Exact(s), case) if merge.contains(&case) => {
+                match out.iter_mut().find_map(|q| match q {
+                    Pattern::OneOf(set, c) if *c == case => Some(set),
+                    _ => None,
+                }) {
+                    Some(set) => {
+                        set.insert(s);
+                    }
+                    None => out.push(Pattern::OneOf(BTreeSet::from([s]), case)),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(s: &str, c: Case) -> Pattern {
+        Pattern::Str(StrPattern::Exact(s.into()), c)
+    }
+
+    #[test]
+    fn merges_exact_strings_per_case_mode() {
+        let out = merge_exact(vec![
+            exact("b", Case::Sensitive),
+            Pattern::Str(StrPattern::Prefix("p".into()), Case::Sensitive),
+            exact("a", Case::Sensitive),
+            exact("x", Case::Insensitive),
+            exact("a", Case::Sensitive),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                Pattern::OneOf(
+                    BTreeSet::from(["a".to_owned(), "b".to_owned()]),
+                    Case::Sensitive
+                ),
+                Pattern::Str(StrPattern::Prefix("p".into()), Case::Sensitive),
+                exact("x", Case::Insensitive),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_exact_string_stays() {
+        let input = vec![exact("a", Case::Sensitive), Pattern::Null];
+        assert_eq!(merge_exact(input.clone()), input);
+    }
+}

@@ -1,0 +1,123 @@
+//! Field paths and how they reach values inside an event.
+//!
+//! A rule field such as `annotations.authorization.k8s.io/decision` is a dotted name. The
+//! project decision (see `../shared/docs/sigma-semantics.md`, "Project decisions") is that it
+//! names *every* path of nested keys whose keys, joined with `.`, spell it: the key
+//! `authorization.k8s.io/decision` inside `annotations`, the key `annotations.authorization`
+//! holding `{"k8s": {"io/decision": ...}}`, and so on. Arrays on the way are transparent.
+//! So at each object we try every prefix of the remaining name that ends at a dot (or at the
+//! end of the name) as a key. The candidates are sub-slices of the name itself: no allocation.
+
+use serde_json::{Map, Number, Value};
+
+/// A field name as written in the rule (dots separate nested keys, in every possible way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldPath(&'static str);
+
+impl FieldPath {
+    /// Wraps a rule field name.
+    pub const fn new(name: &'static str) -> Self {
+        FieldPath(name)
+    }
+
+    /// The field name as written in the rule.
+    pub const fn name(&self) -> &'static str {
+        self.0
+    }
+}
+
+/// One value found at the end of a field path. Arrays are never leaves: their elements are
+/// visited one by one (nested arrays too).
+#[derive(Debug, Clone, Copy)]
+pub enum Leaf<'a> {
+    /// A JSON string.
+    Str(&'a str),
+    /// A JSON number.
+    Num(&'a Number),
+    /// A JSON boolean.
+    Bool(bool),
+    /// JSON `null`.
+    Null,
+    /// A JSON object (present and not null, but never equal to a string or number).
+    Object,
+}
+
+/// Calls `f` on every leaf that `name` reaches from `value`, stopping at the first `true`.
+pub(crate) fn any_leaf<'a>(
+    value: &'a Value,
+    name: &str,
+    f: &mut dyn FnMut(Leaf<'a>) -> bool,
+) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| any_leaf(item, name, f)),
+        Value::Object(map) => any_in_object(map, name, &mut |v| flatten(v, f)),
+        _ => false,
+    }
+}
+
+/// True when `name` reaches anything from `value`, including `null`, `[]` and `{}`.
+pub(crate) fn exists(value: &Value, name: &str) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| exists(item, name)),
+        Value::Object(map) => any_in_object(map, name, &mut |_| true),
+        _ => false,
+    }
+}
+
+/// Tries every key of `map` that spells a dotted prefix of `name`; on a full match hands the
+/// value to `at_end`, otherwise descends with the rest of the name.
+fn any_in_object<'a>(
+    map: &'a Map<String, Value>,
+    name: &str,
+    at_end: &mut dyn FnMut(&'a Value) -> bool,
+) -> bool {
+    let mut from = 0;
+    loop {
+        let dot = name[from..].find('.').map(|i| from + i);
+        let key = &name[..dot.unwrap_or(name.len())];
+        if let Some(child) = map.get(key) {
+            let found = match dot {
+                None => at_end(child),
+                Some(d) => descend(child, &name[d + 1..], at_end),
+            };
+            if found {
+                return true;
+            }
+        }
+        match dot {
+            Some(d) => from = d + 1,
+            None => return false,
+        }
+    }
+}
+
+fn descend<'a>(value: &'a Value, rest: &str, at_end: &mut dyn FnMut(&'a Value) -> bool) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| descend(item, rest, at_end)),
+        Value::Object(map) => any_in_object(map, rest, at_end),
+        _ => false,
+    }
+}
+
+fn flatten<'a>(value: &'a Value, f: &mut dyn FnMut(Leaf<'a>) -> bool) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| flatten(item, f)),
+        Value::String(s) => f(Leaf::Str(s)),
+        Value::Number(n) => f(Leaf::Num(n)),
+        Value::Bool(b) => f(Leaf::Bool(*b)),
+        Value::Null => f(Leaf::Null),
+        Value::Object(_) => f(Leaf::Object),
+    }
+}
+
+/// Calls `f` on every scalar leaf anywhere in `value` (keyword search), stopping at `true`.
+pub(crate) fn any_leaf_anywhere<'a>(value: &'a Value, f: &mut dyn FnMut(Leaf<'a>) -> bool) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| any_leaf_anywhere(item, f)),
+        Value::Object(map) => map.values().any(|v| any_leaf_anywhere(v, f)),
+        Value::String(s) => f(Leaf::Str(s)),
+        Value::Number(n) => f(Leaf::Num(n)),
+        Value::Bool(b) => f(Leaf::Bool(*b)),
+        Value::Null => f(Leaf::Null),
+    }
+}

@@ -1,0 +1,21 @@
+//! The runtime that generated matchers call: the only API generated code may use.
+//!
+//! Generated code refers to these items as `crate::runtime::...`. Everything here is small,
+//! documented and unit-tested; the generator precomputes every constant (folded needles,
+//! wildcard parts, sorted sets) so these functions never parse a pattern at run time.
+
+mod event;
+mod field;
+pub mod matchers;
+mod rule;
+
+pub use event::{bool_eq, num_eq, Event, EventError};
+pub use field::{FieldPath, Leaf};
+pub use matchers::{
+    contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,
+    starts_with_ci, GlobPart,
+};
+pub use rule::{Level, LogSource, Rule, RuleInfo};
+
+#[cfg(test)]
+mod tests;

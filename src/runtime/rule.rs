@@ -1,0 +1,74 @@
+//! What a compiled rule is: its metadata and its matcher.
+
+use super::Event;
+
+/// Severity of a rule (Sigma `level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `informational`
+    Informational,
+    /// `low`
+    Low,
+    /// `medium`
+    Medium,
+    /// `high`
+    High,
+    /// `critical`
+    Critical,
+}
+
+impl Level {
+    /// The Sigma spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Informational => "informational",
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+/// Where a rule applies (Sigma `logsource`); empty strings are absent keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogSource {
+    /// `product`
+    pub product: &'static str,
+    /// `category`
+    pub category: &'static str,
+    /// `service`
+    pub service: &'static str,
+}
+
+/// A rule's metadata, as written in its YAML.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    /// Sigma `id` (empty when the rule has none).
+    pub id: &'static str,
+    /// Sigma `title`.
+    pub title: &'static str,
+    /// Sigma `level`, when given.
+    pub level: Option<Level>,
+    /// Sigma `status` (empty when absent).
+    pub status: &'static str,
+    /// Sigma `tags`.
+    pub tags: &'static [&'static str],
+    /// Sigma `logsource`.
+    pub logsource: LogSource,
+    /// `related`: `(type, id)` pairs.
+    pub related: &'static [(&'static str, &'static str)],
+    /// Keys that Sigma does not define, with their values as JSON text.
+    pub custom: &'static [(&'static str, &'static str)],
+    /// The rule file, relative to the rules directory, with `/` separators.
+    pub source: &'static str,
+}
+
+/// A compiled rule: metadata plus the generated matcher.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Metadata.
+    pub info: &'static RuleInfo,
+    /// The generated matcher: true when the event matches the rule's condition.
+    pub matches: fn(&Event) -> bool,
+}

@@ -6,11 +6,13 @@
 /// id: 3f0b6d1e-7c42-4a8e-9d5b-2e61c8a9f470 · level: high · status: experimental
 /// source: detections/kubernetes/k8s_impersonating_privileged_identity.yml
 ///
+/// ```text
 /// An API request, allowed by the authorizer, in which the caller impersonates a privileged
 /// cluster identity (system:masters, system:admin, control-plane components, nodes,
 /// kube-system service accounts) and is not one of the cloud providers' own service
 /// identities. A Sigma translation of Elastic's rule of the same name: every comparison is
 /// exact and case-sensitive, as KQL is on keyword fields.
+/// ```
 pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
     id: "3f0b6d1e-7c42-4a8e-9d5b-2e61c8a9f470",
     title: "Kubernetes API Request Impersonating Privileged Identity",

@@ -42,8 +42,9 @@ pub struct Generated {
     pub warnings: Diagnostics,
 }
 
-/// Parses and lowers rule files, reporting every diagnostic of every file. `label` is how the
-/// rules directory is named in messages and generated headers (e.g. `detections`).
+/// Parses and lowers rule files (no optimisation), reporting every diagnostic of every file.
+/// `label` is how the rules directory is named in messages and generated headers (e.g.
+/// `detections`).
 pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) {
     let mut rules = Vec::new();
     let mut diags = Diagnostics::default();
@@ -68,7 +69,6 @@ pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) 
         }
     }
     diags.sort();
-    let rules = rules.into_iter().map(optimize::optimize).collect();
     (ir::RuleSet { rules }, diags)
 }
 
@@ -78,6 +78,9 @@ pub fn generate(sources: &[SourceFile], label: &str) -> Result<Generated, Diagno
     if diags.has_errors() {
         return Err(diags);
     }
+    let rules = ir::RuleSet {
+        rules: rules.rules.into_iter().map(optimize::optimize).collect(),
+    };
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {
         match format::format(&file) {

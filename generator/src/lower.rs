@@ -137,7 +137,7 @@ impl Lowerer<'_> {
                     "a rule must be a YAML mapping, found {}",
                     doc.root.value.kind()
                 ),
-                None,
+                Some("a rule file holds `title:`, `logsource:` and `detection:` at the top level, without a leading `-`".into()),
             );
             return None;
         };
@@ -839,10 +839,10 @@ impl Lowerer<'_> {
     fn conjunction(&mut self, entries: &[Entry], path: &str) -> Vec<Clause> {
         let mut clauses = Vec::new();
         for e in entries {
-            let Some(key) = self.key(&e.key, &e.value.loc, path) else {
+            let path = format!("{path}.{}", e.key);
+            let Some(key) = self.key(&e.key, &e.value.loc, &path) else {
                 continue;
             };
-            let path = format!("{path}.{}", e.key);
             if let Some(clause) = self.clause(&key, &e.value, &path) {
                 clauses.push(clause);
             }

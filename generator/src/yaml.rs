@@ -57,12 +57,19 @@ fn syntax_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         _ => (String::new(), message),
     };
     let d = Diagnostic::error(file, format!("invalid YAML: {message}")).with_path(path).with_help(
-        "check indentation, quoting and `key: value` syntax; values holding `:` , `#`, `*` or `|` need quotes",
+        "check indentation, quoting and `key: value` syntax; values holding `: `, ` #`, a leading `*` or `|` need quotes",
     );
-    match e.location() {
-        Some(loc) => d.at(text, loc.line(), loc.column(), 1),
-        None => d,
+    let Some(loc) = e.location() else { return d };
+    // serde_yaml points a duplicate key at the start of its mapping; point at the duplicate.
+    if let Some(key) = message
+        .strip_prefix("duplicate entry with key ")
+        .map(|k| k.trim_matches('"'))
+    {
+        if let Some((line, col)) = second_key(text, loc.line(), loc.column(), key) {
+            return d.at(text, line, col, key.chars().count()).with_help(format!("`{key}` is already defined in this mapping; merge the two, or use a list of values"));
+        }
     }
+    d.at(text, loc.line(), loc.column(), 1)
 }
 
 struct Converter<'a> {
@@ -212,4 +219,24 @@ fn number(n: &serde_yaml::Number) -> Number {
             integral: false,
         }
     }
+}
+
+/// The second line at or after `line` that starts, at column `col`, with `key:` (plain or
+/// quoted): where a duplicate key sits in its mapping.
+fn second_key(text: &str, line: usize, col: usize, key: &str) -> Option<(usize, usize)> {
+    let forms = [
+        format!("{key}:"),
+        format!("'{key}':"),
+        format!("\"{key}\":"),
+    ];
+    text.lines()
+        .enumerate()
+        .skip(line.checked_sub(1)?)
+        .filter(|(_, l)| {
+            let indent = l.chars().take_while(|c| *c == ' ').count();
+            let rest = &l[indent..];
+            indent + 1 == col && forms.iter().any(|f| rest.starts_with(f.as_str()))
+        })
+        .nth(1)
+        .map(|(i, _)| (i + 1, col))
 }

@@ -33,7 +33,7 @@ enum Command {
     )]
     Scan {
         /// Files to read; `-` or nothing reads stdin.
-        files: Vec<String>,
+        files: Vec<std::ffi::OsString>,
     },
 }
 
@@ -53,21 +53,24 @@ fn main() -> ExitCode {
     }
 }
 
-fn scan(files: &[String]) -> ExitCode {
+fn scan(files: &[std::ffi::OsString]) -> ExitCode {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut stats = Stats::default();
     let mut failed = false;
-    let inputs: Vec<&str> = if files.is_empty() {
-        vec!["-"]
+    let dash = std::ffi::OsString::from("-");
+    let inputs: Vec<&std::ffi::OsString> = if files.is_empty() {
+        vec![&dash]
     } else {
-        files.iter().map(String::as_str).collect()
+        files.iter().collect()
     };
-    for name in inputs {
-        let result = if name == "-" {
+    for path in inputs {
+        // Named as given; a name that is not UTF-8 is shown with replacement characters.
+        let name = &*path.to_string_lossy();
+        let result = if *path == dash {
             scan_reader(name, io::stdin().lock(), &mut out, &mut stats)
         } else {
-            match File::open(name) {
+            match File::open(path) {
                 Ok(f) => scan_reader(
                     name,
                     BufReader::with_capacity(1 << 16, f),
@@ -124,7 +127,7 @@ fn scan_reader(
         }
         line_no += 1;
         stats.lines += 1;
-        let line = buf.trim_ascii();
+        let line = trim_json_whitespace(&buf);
         if line.is_empty() {
             continue;
         }
@@ -171,4 +174,22 @@ fn write_alert(
     )?;
     out.write_all(event)?;
     out.write_all(b"}\n")
+}
+
+/// Strips the whitespace JSON allows around a value (space, tab, CR, LF) and nothing else.
+fn trim_json_whitespace(mut line: &[u8]) -> &[u8] {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    while let [first, rest @ ..] = line {
+        if !ws(first) {
+            break;
+        }
+        line = rest;
+    }
+    while let [rest @ .., last] = line {
+        if !ws(last) {
+            break;
+        }
+        line = rest;
+    }
+    line
 }

@@ -12,11 +12,21 @@ pub struct Doc {
 }
 
 impl Doc {
-    /// Adds one line (split further if it holds line breaks).
+    /// Adds one line of text that may come from a rule: it is trimmed and a leading backtick
+    /// or tilde is escaped, so it can never open a code block (which rustdoc would compile and
+    /// run as a doctest). Line breaks become spaces.
     pub fn line(mut self, text: &str) -> Self {
-        for l in text.split('\n') {
-            self.lines.push(clean(l));
-        }
+        let one = text
+            .split(['\n', '\r'])
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let one = clean(&one);
+        self.lines.push(if one.starts_with(['`', '~']) {
+            format!("\\{one}")
+        } else {
+            one
+        });
         self
     }
 
@@ -83,8 +93,12 @@ mod tests {
     }
 
     #[test]
-    fn lines_split_and_trim() {
-        let doc = Doc::default().line("x  \ny").blank();
-        assert_eq!(doc.lines, vec!["x", "y", ""]);
+    fn a_line_stays_one_line_and_cannot_open_a_code_block() {
+        let doc = Doc::default()
+            .line("  x  \ny")
+            .blank()
+            .line("```rust")
+            .line("    indented");
+        assert_eq!(doc.lines, vec!["x y", "", "\\```rust", "indented"]);
     }
 }

@@ -65,7 +65,7 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
     ));
     doc = doc.line(&format!("source: {label}/{source}"));
     if let Some(d) = &m.description {
-        doc = doc.blank().line(d.trim());
+        doc = doc.blank().fenced("text", d.trim_end());
     }
     let doc = doc.tokens();
     quote! {

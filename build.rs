@@ -12,10 +12,13 @@ fn main() {
         Ok(warnings) => warnings
             .0
             .iter()
-            .for_each(|w| println!("cargo::warning={}", w.to_string().replace('\n', " | "))),
-        Err(diags) => diags
-            .to_string()
-            .lines()
-            .for_each(|l| println!("cargo::error={l}")),
+            .for_each(|w| println!("cargo::warning={}", w.one_line())),
+        Err(diags) => {
+            diags
+                .0
+                .iter()
+                .for_each(|d| println!("cargo::error={}", d.one_line()));
+            println!("cargo::error=see each error with its source line: cargo run -p sigma-gen -- check {}", rules.display());
+        }
     }
 }

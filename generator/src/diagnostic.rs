@@ -89,6 +89,22 @@ impl Diagnostic {
         self
     }
 
+    /// The diagnostic on one line (for `cargo::error=` / `cargo::warning=`, which cannot hold
+    /// line breaks): position, message, YAML path and help.
+    pub fn one_line(&self) -> String {
+        let mut out = match (self.line, self.col) {
+            (0, _) => format!("{}: {}", self.file, self.message),
+            (l, c) => format!("{}:{l}:{c}: {}", self.file, self.message),
+        };
+        if !self.path.is_empty() {
+            out.push_str(&format!(" (at {})", self.path));
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("; help: {help}"));
+        }
+        out.replace(['\n', '\r'], " ")
+    }
+
     /// True for errors.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error

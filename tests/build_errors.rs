@@ -18,7 +18,10 @@ fn rule_errors_become_cargo_errors_with_positions() {
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the build must fail:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "build script panicked:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "build script panicked:\n{stderr}"
+    );
     for needle in [
         "invalid/unknown_modifier.yml:8:23: unknown modifier `contians`",
         "help: did you mean `contains`?",
@@ -29,6 +32,12 @@ fn rule_errors_become_cargo_errors_with_positions() {
     ] {
         assert!(stderr.contains(needle), "missing `{needle}` in:\n{stderr}");
     }
-    let errors = stderr.lines().filter(|l| l.starts_with("error: detections")).count();
-    assert!(errors >= 30, "expected every problem reported, got {errors} lines:\n{stderr}");
+    let errors = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: detections"))
+        .count();
+    assert!(
+        errors >= 30,
+        "expected every problem reported, got {errors} lines:\n{stderr}"
+    );
 }

@@ -496,18 +496,9 @@ impl Lowerer<'_> {
                     Some("time windows belong in a correlation rule".into()),
                 ),
                 name => {
-                    if !name
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-                        || name.is_empty()
-                    {
-                        self.error(
-                            &e.value.loc,
-                            "detection",
-                            format!("selection name `{name}` cannot be used in a condition"),
-                            Some("selection names use letters, digits, `_` and `-`".into()),
-                        );
-                    }
+                    // pySigma accepts any name; one a condition cannot spell (`a.b`,
+                    // `x|y`) is still reachable through `1 of a*`, and if nothing reaches
+                    // it the unused-selection warning says so.
                     if let Some(sel) = self.selection(name, &e.value) {
                         selections.push(sel);
                     }

@@ -8,6 +8,19 @@ use std::fmt::Write as _;
 #[derive(Debug)]
 pub struct Event {
     root: Value,
+    shape: Shape,
+}
+
+/// Which field names an event uses. Rules are written against raw audit events; the
+/// generator maps each field to its name in every other shape, and lookups pick the name for
+/// the event's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Raw `audit.k8s.io/v1` events, or any JSON whose field names the rules use as written.
+    #[default]
+    Raw,
+    /// Elastic Common Schema documents from Elastic's Kubernetes integration.
+    Ecs,
 }
 
 /// Why a line is not an event.
@@ -38,15 +51,25 @@ impl Event {
 
     /// Parses one line of JSON given as bytes (invalid UTF-8 is an error, not a panic).
     pub fn parse_bytes(line: &[u8]) -> Result<Event, EventError> {
-        let root: Value =
-            serde_json::from_slice(line).map_err(|e| EventError::Json(e.to_string()))?;
-        Event::from_value(root)
+        Event::parse_bytes_as(line, Shape::Raw)
     }
 
-    /// Wraps an already decoded JSON object.
+    /// Parses one line of JSON of the given shape.
+    pub fn parse_bytes_as(line: &[u8], shape: Shape) -> Result<Event, EventError> {
+        let root: Value =
+            serde_json::from_slice(line).map_err(|e| EventError::Json(e.to_string()))?;
+        Event::from_value_as(root, shape)
+    }
+
+    /// Wraps an already decoded JSON object (a raw event).
     pub fn from_value(root: Value) -> Result<Event, EventError> {
+        Event::from_value_as(root, Shape::Raw)
+    }
+
+    /// Wraps an already decoded JSON object of the given shape.
+    pub fn from_value_as(root: Value, shape: Shape) -> Result<Event, EventError> {
         let kind = match &root {
-            Value::Object(_) => return Ok(Event { root }),
+            Value::Object(_) => return Ok(Event { root, shape }),
             Value::Array(_) => "an array",
             Value::String(_) => "a string",
             Value::Number(_) => "a number",
@@ -56,10 +79,20 @@ impl Event {
         Err(EventError::NotAnObject(kind))
     }
 
+    /// The event's shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The decoded JSON.
+    pub fn json(&self) -> &Value {
+        &self.root
+    }
+
     /// True when some leaf reached by `path` satisfies `f`.
     #[inline]
     pub fn any_leaf(&self, path: FieldPath, mut f: impl FnMut(Leaf<'_>) -> bool) -> bool {
-        field::any_leaf(&self.root, path.name(), &mut f)
+        field::any_leaf(&self.root, path.name_for(self.shape), &mut f)
     }
 
     /// True when some string, number or boolean reached by `path` satisfies `f` on its text
@@ -74,7 +107,7 @@ impl Event {
     /// True when `path` reaches anything at all, `null`, `[]` and `{}` included (`|exists`).
     #[inline]
     pub fn exists(&self, path: FieldPath) -> bool {
-        field::exists(&self.root, path.name())
+        field::exists(&self.root, path.name_for(self.shape))
     }
 
     /// True when `path` reaches no value other than `null`: the field is missing, `null`, an

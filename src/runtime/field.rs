@@ -10,19 +10,39 @@
 
 use serde_json::{Map, Number, Value};
 
-/// A field name as written in the rule (dots separate nested keys, in every possible way).
+/// A field name as written in the rule (dots separate nested keys, in every possible way),
+/// and its name in ECS documents (the same name when no mapping applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FieldPath(&'static str);
+pub struct FieldPath {
+    raw: &'static str,
+    ecs: &'static str,
+}
 
 impl FieldPath {
-    /// Wraps a rule field name.
+    /// A field with the same name in every shape.
     pub const fn new(name: &'static str) -> Self {
-        FieldPath(name)
+        FieldPath {
+            raw: name,
+            ecs: name,
+        }
+    }
+
+    /// A field named `raw` in raw events and `ecs` in ECS documents.
+    pub const fn mapped(raw: &'static str, ecs: &'static str) -> Self {
+        FieldPath { raw, ecs }
     }
 
     /// The field name as written in the rule.
     pub const fn name(&self) -> &'static str {
-        self.0
+        self.raw
+    }
+
+    /// The name to look up in an event of `shape`.
+    pub const fn name_for(&self, shape: super::Shape) -> &'static str {
+        match shape {
+            super::Shape::Raw => self.raw,
+            super::Shape::Ecs => self.ecs,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ mod field;
 pub mod matchers;
 mod rule;
 
-pub use event::{bool_eq, num_eq, Event, EventError};
+pub use event::{bool_eq, num_eq, Event, EventError, Shape};
 pub use field::{FieldPath, Leaf};
 pub use matchers::{
     contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,

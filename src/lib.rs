@@ -5,6 +5,7 @@
 //! here and listed in [`RULES`]. `generated/` in the repository is a byte-identical mirror of
 //! that code, committed so that reviewers see what each rule change does.
 
+pub mod io;
 pub mod runtime;
 
 /// The generated rule modules (see `generated/` for a committed copy of this code).

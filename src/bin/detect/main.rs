@@ -1,0 +1,288 @@
+//! `detect`: runs every compiled Sigma rule over Kubernetes audit events, from files and
+//! streams (`detect scan`) or from the API server's audit webhook (`detect serve`).
+//!
+//! Exit codes: 0 when every input was read (whether or not anything matched) or the server
+//! shut down cleanly, 1 when an input could not be read, the alerts could not be written or
+//! the server could not start, 2 for bad usage. User documentation: `docs/detect.md`.
+
+mod rules_cmd;
+mod scan;
+mod serve;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use detections::io::alert::AlertFormat;
+use detections::io::detector::{self, Options};
+use detections::io::input::Format;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "detect",
+    version,
+    about = "Run compiled Sigma detections over Kubernetes audit events",
+    after_help = TOP_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const TOP_HELP: &str = "Examples:
+  detect scan examples/audit-events.ndjson
+  detect scan --follow /var/log/kubernetes/audit.log
+  detect serve --listen 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key --output alerts.ndjson
+  detect rules
+
+Exit codes:
+  0  every input was read (matches or not); for serve, a clean shutdown
+  1  an input could not be read, alerts could not be written, or the server could not start
+  2  bad usage";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan JSON lines (files, directories, .gz files, stdin) and write one alert per match.
+    ///
+    /// Alerts go to stdout (or `--output`) as `{"rule": {...}, "input": {"file", "line"
+    /// [, "item"]}, "event": {...}}`; a summary line goes to stderr. Blank lines are skipped;
+    /// bad lines and bad items are counted and reported as FILE:LINE[:ITEM], and the scan goes
+    /// on. Directories are read recursively in sorted order; gzip input is recognised by its
+    /// magic bytes.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
+    /// Receive the API server's audit webhook (EventList POSTs) and write alerts.
+    ///
+    /// Answers 200 only after the batch's alerts are written (and fsync'd when `--output` is a
+    /// file), 400 for a body that is not an EventList or Event, 401 for failed bearer-token
+    /// auth, 413 for a body over `--max-body`, 503 with Retry-After when busy. `GET /healthz`
+    /// answers 200. SIGTERM or SIGINT stops accepting, finishes the batches in flight and
+    /// exits 0.
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
+    /// List the compiled rules: id, level, title, tags, log source.
+    #[command(after_help = "Examples:\n  detect rules\n  detect rules --json | jq .id")]
+    Rules(RulesArgs),
+}
+
+const SCAN_HELP: &str = "Examples:
+  detect scan examples/audit-events.ndjson
+  detect scan /var/log/kubernetes/            # every file below, sorted, .gz included
+  kubectl logs ... | detect scan -            # stdin
+  detect scan --follow audit.log              # like tail -F: survives rotation
+  detect scan --input-format aks aks-records.json --alert-format ecs --output alerts.ndjson
+  detect scan --input-format json --logsource product=linux,service=auditd events.ndjson
+
+Exit codes:
+  0  every input was read (matches or not)
+  1  an input could not be read, or alerts could not be written
+  2  bad usage";
+
+const SERVE_HELP: &str = "Examples:
+  detect serve --listen 127.0.0.1:8080 --output alerts.ndjson
+  detect serve --listen 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \\
+      --client-ca apiserver-ca.crt --output /var/lib/detect/alerts.ndjson
+  detect serve --listen 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \\
+      --auth-token-file token --alert-format ecs --dedupe-stages
+
+Exit codes:
+  0  clean shutdown (SIGTERM or SIGINT)
+  1  the server could not start (address, certificates, output file)
+  2  bad usage";
+
+/// Flags shared by `scan` and `serve`: what alerts look like and where they go.
+#[derive(Args, Clone)]
+struct OutputArgs {
+    /// Alert document format.
+    #[arg(long, value_enum, default_value_t = AlertFormatArg::Default)]
+    alert_format: AlertFormatArg,
+    /// Append alerts to FILE (created if missing) instead of writing them to stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Drop alerts for later stages of a request already alerted on (same auditID and rule).
+    #[arg(long)]
+    dedupe_stages: bool,
+    /// How many (auditID, rule) pairs `--dedupe-stages` remembers.
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    dedupe_window: usize,
+    /// Print a per-rule table (events evaluated, alerts, duplicates) on stderr at the end.
+    #[arg(long)]
+    stats: bool,
+}
+
+impl OutputArgs {
+    fn options(&self, json_logsource: Option<&str>) -> Result<Options, String> {
+        let mut options = Options {
+            alert_format: match self.alert_format {
+                AlertFormatArg::Default => AlertFormat::Default,
+                AlertFormatArg::Ecs => AlertFormat::Ecs,
+            },
+            dedupe_window: self.dedupe_stages.then_some(self.dedupe_window),
+            ..Options::default()
+        };
+        if let Some(text) = json_logsource {
+            options.json_logsource = detector::parse_logsource(text)?;
+        }
+        Ok(options)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AlertFormatArg {
+    /// {"rule", "input", "event"} with the event's original bytes.
+    Default,
+    /// Elastic Common Schema alert documents.
+    Ecs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormatArg {
+    /// Tell raw, ecs, eventlist and aks apart line by line.
+    Auto,
+    /// audit.k8s.io/v1 Event per line (the API server's log backend).
+    Raw,
+    /// ECS documents (Elastic's Kubernetes integration).
+    Ecs,
+    /// EventList bodies, one per line.
+    Eventlist,
+    /// AKS diagnostic records (properties.log), one per line or {"records": [...]}.
+    Aks,
+    /// Any other JSON objects; see --logsource.
+    Json,
+}
+
+impl InputFormatArg {
+    fn format(self) -> Format {
+        match self {
+            InputFormatArg::Auto => Format::Auto,
+            InputFormatArg::Raw => Format::Raw,
+            InputFormatArg::Ecs => Format::Ecs,
+            InputFormatArg::Eventlist => Format::EventList,
+            InputFormatArg::Aks => Format::Aks,
+            InputFormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to read; `-` or nothing reads stdin.
+    files: Vec<std::ffi::OsString>,
+    /// The shape of the input lines.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
+    /// What `--input-format json` lines are: product=...,category=...,service=... (rules run
+    /// when each of these that they name matches).
+    #[arg(long, value_name = "KEY=VALUE,...")]
+    logsource: Option<String>,
+    /// Keep reading files as they grow, reopening them when rotated or truncated (tail -F);
+    /// stop with SIGINT or SIGTERM.
+    #[arg(long, short = 'f')]
+    follow: bool,
+    /// How often `--follow` polls for new data, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 250)]
+    poll_interval: u64,
+    /// Never show the progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one; the address is printed).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: String,
+    /// TLS certificate chain (PEM); with --tls-key, serves HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require a client certificate signed by one of these CAs (PEM); needs TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>`, the token being this file's content.
+    #[arg(long, value_name = "FILE")]
+    auth_token_file: Option<PathBuf>,
+    /// Largest request body accepted (bytes; K, KiB, M, MiB, G, GiB suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "32MiB", value_parser = parse_size)]
+    max_body: u64,
+    /// Batches evaluated at once (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    max_concurrent: Option<usize>,
+    /// Batches allowed to wait beyond those; more get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    queue: usize,
+    /// Seconds announced in Retry-After with 503.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    retry_after: u64,
+    /// Seconds to wait for in-flight batches after SIGTERM or SIGINT.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    shutdown_timeout: u64,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    /// One JSON object per rule instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses `32MiB`, `64k`, `1048576`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a number of bytes, e.g. 32MiB"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}`")),
+    };
+    n.checked_mul(mult)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}`: out of range"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Rules(args) => rules_cmd::run(&args),
+    }
+}
+
+/// Exits with code 2 after a usage error found after parsing.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("detect: {message}");
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("32MiB"), Ok(32 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

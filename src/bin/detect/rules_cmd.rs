@@ -1,0 +1,97 @@
+//! `detect rules`: lists the compiled rules.
+
+use crate::RulesArgs;
+use detections::RULES;
+use serde_json::json;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+pub fn run(args: &RulesArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = if args.json {
+        json_lines(&mut out)
+    } else {
+        table(&mut out)
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("detect: cannot write: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn logsource(ls: &detections::runtime::LogSource) -> String {
+    [
+        ("product", ls.product),
+        ("category", ls.category),
+        ("service", ls.service),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}={v}"))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+fn json_lines(out: &mut impl Write) -> io::Result<()> {
+    for rule in RULES {
+        let i = rule.info;
+        let doc = json!({
+            "id": i.id,
+            "title": i.title,
+            "level": i.level.map(|l| l.as_str()),
+            "status": i.status,
+            "tags": i.tags,
+            "logsource": {
+                "product": i.logsource.product,
+                "category": i.logsource.category,
+                "service": i.logsource.service,
+            },
+            "source": i.source,
+        });
+        serde_json::to_writer(&mut *out, &doc)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn table(out: &mut impl Write) -> io::Result<()> {
+    let mut rows = vec![[
+        "ID".to_owned(),
+        "LEVEL".to_owned(),
+        "LOGSOURCE".to_owned(),
+        "TITLE".to_owned(),
+        "TAGS".to_owned(),
+    ]];
+    for rule in RULES {
+        let i = rule.info;
+        rows.push([
+            i.id.to_owned(),
+            i.level.map_or("-", |l| l.as_str()).to_owned(),
+            logsource(&i.logsource),
+            i.title.to_owned(),
+            i.tags.join(","),
+        ]);
+    }
+    let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
+    for r in &rows {
+        writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        )?;
+    }
+    writeln!(out, "{} rules", RULES.len())
+}

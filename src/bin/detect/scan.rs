@@ -1,0 +1,621 @@
+//! `detect scan`: JSON lines from files, directories, `.gz` files and stdin, optionally
+//! followed like `tail -F`.
+
+use crate::{usage_error, InputFormatArg, ScanArgs};
+use detections::io::alert::Location;
+use detections::io::detector::{DedupeKey, Detector};
+use detections::io::input::{decode_line, trim_json_whitespace, Format};
+use detections::RULES;
+use flate2::read::MultiGzDecoder;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counters for the summary line.
+#[derive(Default)]
+struct Counts {
+    lines: u64,
+    events: u64,
+    alerts: u64,
+    bad: u64,
+    bad_items: u64,
+    duplicates: u64,
+}
+
+/// Why reading an input stopped.
+enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Evaluates lines and writes their alerts.
+struct Scanner<'a> {
+    det: &'a Detector,
+    format: Format,
+    out: &'a mut dyn Write,
+    counts: Counts,
+    buf: Vec<u8>,
+    keys: Vec<DedupeKey>,
+    progress: Option<ProgressBar>,
+}
+
+impl Scanner<'_> {
+    fn warn(&self, message: &str) {
+        match &self.progress {
+            Some(pb) => pb.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    /// Evaluates one physical line (with or without its newline).
+    fn line(&mut self, name: &str, line_no: u64, raw: &[u8]) -> io::Result<()> {
+        self.counts.lines += 1;
+        let line = trim_json_whitespace(raw);
+        if line.is_empty() {
+            return Ok(());
+        }
+        match decode_line(line, self.format) {
+            Err(e) => {
+                self.counts.bad += 1;
+                self.warn(&format!("detect: {name}:{line_no}: bad line: {e}"));
+            }
+            Ok(items) => {
+                for item in items {
+                    match item.result {
+                        Ok(decoded) => {
+                            self.counts.events += 1;
+                            let at = Location {
+                                file: name,
+                                line: line_no,
+                                item: item.item,
+                            };
+                            let o = self
+                                .det
+                                .evaluate(&decoded, &at, &mut self.buf, &mut self.keys);
+                            self.counts.alerts += o.alerts;
+                            self.counts.duplicates += o.duplicates;
+                        }
+                        Err(e) => match item.item {
+                            Some(i) => {
+                                self.counts.bad_items += 1;
+                                self.warn(&format!("detect: {name}:{line_no}:{i}: bad item: {e}"));
+                            }
+                            None => {
+                                self.counts.bad += 1;
+                                self.warn(&format!("detect: {name}:{line_no}: bad line: {e}"));
+                            }
+                        },
+                    }
+                }
+            }
+        }
+        self.keys.clear();
+        if !self.buf.is_empty() {
+            let result = self.out.write_all(&self.buf);
+            self.buf.clear();
+            result?;
+        }
+        if let Some(pb) = &self.progress {
+            if self.counts.lines % 4096 == 0 {
+                pb.set_message(format!(
+                    "{} events, {} alerts",
+                    self.counts.events, self.counts.alerts
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a stream to its end, line by line.
+    fn stream(&mut self, name: &str, mut input: impl BufRead) -> Result<(), Failure> {
+        let mut buf = Vec::new();
+        let mut line_no = 0u64;
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf).map_err(Failure::Read)? == 0 {
+                return Ok(());
+            }
+            line_no += 1;
+            self.line(name, line_no, &buf).map_err(Failure::Write)?;
+        }
+    }
+}
+
+/// One input named on the command line (directories expanded).
+enum Input {
+    Stdin,
+    File {
+        name: String,
+        path: PathBuf,
+    },
+    Failed {
+        name: String,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+/// Expands the arguments: `-` is stdin, directories become the files below them (sorted by
+/// name, recursively).
+fn expand(args: &[OsString]) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let path = PathBuf::from(arg);
+        let name = arg.to_string_lossy().into_owned();
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                let before = inputs.len();
+                let mut seen = HashSet::new();
+                walk(&path, &name, &mut inputs, &mut seen);
+                if inputs.len() == before {
+                    inputs.push(Input::Failed {
+                        name,
+                        path,
+                        error: io::Error::other("is a directory holding no files to read"),
+                    });
+                }
+            }
+            Ok(_) => inputs.push(Input::File { name, path }),
+            Err(error) => inputs.push(Input::Failed { name, path, error }),
+        }
+    }
+    inputs
+}
+
+fn walk(dir: &Path, name: &str, inputs: &mut Vec<Input>, seen: &mut HashSet<PathBuf>) {
+    // Symbolic links may loop: visit each real directory once.
+    if let Ok(real) = fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return;
+        }
+    }
+    let mut entries: Vec<(OsString, PathBuf)> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| (e.file_name(), e.path()))
+            .collect(),
+        Err(error) => {
+            inputs.push(Input::Failed {
+                name: name.to_owned(),
+                path: dir.to_owned(),
+                error,
+            });
+            return;
+        }
+    };
+    entries.sort();
+    for (file_name, path) in entries {
+        let child = Path::new(name).join(&file_name);
+        let child_name = child.to_string_lossy().into_owned();
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, &child_name, inputs, seen),
+            Ok(meta) if meta.is_file() => inputs.push(Input::File {
+                name: child_name,
+                path,
+            }),
+            Ok(_) => {} // sockets, fifos, devices below a directory are not logs
+            Err(error) => inputs.push(Input::Failed {
+                name: child_name,
+                path,
+                error,
+            }),
+        }
+    }
+}
+
+/// A buffered reader that decompresses gzip input (recognised by its magic bytes).
+fn reader<R: Read + 'static>(inner: R) -> io::Result<Box<dyn BufRead>> {
+    let mut br = BufReader::with_capacity(1 << 16, inner);
+    if br.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(br),
+        )))
+    } else {
+        Ok(Box::new(br))
+    }
+}
+
+fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
+}
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    if args.logsource.is_some() && !matches!(args.input_format, InputFormatArg::Json) {
+        return usage_error("--logsource applies to --input-format json only");
+    }
+    let options = match args.output.options(args.logsource.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&format!("--logsource: {e}")),
+    };
+    let det = Detector::new(RULES, options);
+
+    let stdout;
+    let mut sink: Box<dyn Write> = match &args.output.output {
+        Some(path) => match OpenOptions::new().create(true).append(true).open(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("detect: {}: cannot open for writing: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => {
+            stdout = io::stdout();
+            Box::new(stdout.lock())
+        }
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, &mut sink);
+
+    let files = if args.files.is_empty() {
+        vec![OsString::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let inputs = expand(&files);
+
+    let progress = (!args.no_progress
+        && !args.follow
+        && io::stderr().is_terminal()
+        && !inputs.iter().any(|i| matches!(i, Input::Stdin))
+        && inputs.iter().any(|i| matches!(i, Input::File { .. })))
+    .then(|| progress_bar(&inputs));
+
+    let mut sc = Scanner {
+        det: &det,
+        format: args.input_format.format(),
+        out: &mut out,
+        counts: Counts::default(),
+        buf: Vec::new(),
+        keys: Vec::new(),
+        progress,
+    };
+    let mut failed = false;
+    let mut followers: Vec<Followed> = Vec::new();
+
+    for input in inputs {
+        let (name, result) = match input {
+            Input::Stdin => {
+                let result = reader(io::stdin().lock())
+                    .map_err(Failure::Read)
+                    .and_then(|r| sc.stream("-", r));
+                ("-".to_owned(), result)
+            }
+            Input::File { name, path } if args.follow && !is_gzip(&path) => {
+                let mut f = Followed::new(name, path);
+                if let Err(e) = f.poll(&mut sc) {
+                    write_failed(&e);
+                    return ExitCode::FAILURE;
+                }
+                followers.push(f);
+                continue;
+            }
+            Input::File { name, path } => {
+                let result = match File::open(&path) {
+                    Ok(f) => {
+                        let r: Box<dyn Read> = match &sc.progress {
+                            Some(pb) => Box::new(pb.wrap_read(f)),
+                            None => Box::new(f),
+                        };
+                        reader(r)
+                            .map_err(Failure::Read)
+                            .and_then(|r| sc.stream(&name, r))
+                    }
+                    Err(e) => Err(Failure::Read(e)),
+                };
+                (name, result)
+            }
+            Input::Failed { name, path, error }
+                if args.follow && error.kind() == io::ErrorKind::NotFound =>
+            {
+                let mut f = Followed::new(name, path);
+                let _ = f.poll(&mut sc); // reports that it will retry
+                followers.push(f);
+                continue;
+            }
+            Input::Failed { name, error, .. } => (name, Err(Failure::Read(error))),
+        };
+        match result {
+            Ok(()) => {}
+            Err(Failure::Read(e)) => {
+                sc.warn(&format!("detect: {name}: cannot read: {e}"));
+                failed = true;
+            }
+            Err(Failure::Write(e)) => {
+                write_failed(&e);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    if !followers.is_empty() {
+        let stop = stop_on_signal();
+        let interval = Duration::from_millis(args.poll_interval.max(1));
+        if let Err(e) = sc.out.flush() {
+            write_failed(&e);
+            return ExitCode::FAILURE;
+        }
+        while !stop.load(Ordering::SeqCst) {
+            let mut progressed = false;
+            for f in &mut followers {
+                match f.poll(&mut sc) {
+                    Ok(p) => progressed |= p,
+                    Err(e) => {
+                        write_failed(&e);
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            if progressed {
+                if let Err(e) = sc.out.flush() {
+                    write_failed(&e);
+                    return ExitCode::FAILURE;
+                }
+            } else {
+                std::thread::sleep(interval);
+            }
+        }
+        // A last line without its newline still counts once we stop.
+        for f in &mut followers {
+            if let Err(e) = f.finish_partial(&mut sc) {
+                write_failed(&e);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    if let Some(pb) = sc.progress.take() {
+        pb.finish_and_clear();
+    }
+    if let Err(e) = sc.out.flush() {
+        write_failed(&e);
+        return ExitCode::FAILURE;
+    }
+    let c = &sc.counts;
+    let mut summary = format!(
+        "detect: {} lines read, {} events evaluated, {} alerts, {} bad lines",
+        c.lines, c.events, c.alerts, c.bad
+    );
+    if c.bad_items > 0 {
+        summary.push_str(&format!(", {} bad items", c.bad_items));
+    }
+    if c.duplicates > 0 {
+        summary.push_str(&format!(", {} duplicates dropped", c.duplicates));
+    }
+    if args.output.stats {
+        eprint!("{}", det.stats_table());
+    }
+    eprintln!("{summary}");
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn write_failed(e: &io::Error) {
+    eprintln!("detect: cannot write alerts: {e}");
+}
+
+fn progress_bar(inputs: &[Input]) -> ProgressBar {
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => fs::metadata(path).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum();
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    pb.set_style(style);
+    pb
+}
+
+/// A flag set by SIGINT or SIGTERM (for `--follow`, which otherwise never ends).
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = flag.clone();
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut term), Ok(mut int)) = (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::interrupt()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            });
+            set.store(true, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        eprintln!("detect: cannot watch for signals; stop with SIGKILL");
+    }
+    flag
+}
+
+/// A file followed like `tail -F`: read as it grows, reopened when the name points to a new
+/// file (rotation), read again from the start when truncated, waited for when missing.
+struct Followed {
+    name: String,
+    path: PathBuf,
+    file: Option<File>,
+    id: Option<(u64, u64)>,
+    pos: u64,
+    partial: Vec<u8>,
+    line_no: u64,
+    missing_reported: bool,
+}
+
+fn file_id(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+impl Followed {
+    fn new(name: String, path: PathBuf) -> Followed {
+        Followed {
+            name,
+            path,
+            file: None,
+            id: None,
+            pos: 0,
+            partial: Vec::new(),
+            line_no: 0,
+            missing_reported: false,
+        }
+    }
+
+    /// Reads whatever is new; true when something was read. `Err` only when alerts cannot be
+    /// written.
+    fn poll(&mut self, sc: &mut Scanner<'_>) -> io::Result<bool> {
+        let mut progressed = false;
+        for _ in 0..2 {
+            if self.file.is_none() && !self.open(sc) {
+                return Ok(progressed);
+            }
+            progressed |= self.drain(sc)?;
+            match fs::metadata(&self.path) {
+                Ok(meta) if Some(file_id(&meta)) != self.id => {
+                    // Rotated: finish the old file (the writer may still have appended to
+                    // it), then open the new one and read it at once.
+                    progressed |= self.drain(sc)?;
+                    self.finish_partial(sc)?;
+                    sc.warn(&format!(
+                        "detect: {}: replaced; following the new file",
+                        self.name
+                    ));
+                    self.file = None;
+                    continue;
+                }
+                Ok(meta) if meta.len() < self.pos => {
+                    sc.warn(&format!(
+                        "detect: {}: truncated; reading from the start",
+                        self.name
+                    ));
+                    if let Some(f) = &mut self.file {
+                        if f.rewind().is_err() {
+                            self.file = None;
+                        }
+                    }
+                    self.pos = 0;
+                    self.line_no = 0;
+                    self.partial.clear();
+                    progressed |= self.drain(sc)?;
+                }
+                _ => {} // unchanged, or gone for now (rotation under way): keep the old file
+            }
+            break;
+        }
+        Ok(progressed)
+    }
+
+    fn open(&mut self, sc: &Scanner<'_>) -> bool {
+        match File::open(&self.path).and_then(|f| f.metadata().map(|m| (f, m))) {
+            Ok((f, meta)) if meta.is_file() => {
+                if self.missing_reported {
+                    sc.warn(&format!("detect: {}: appeared; following it", self.name));
+                }
+                self.file = Some(f);
+                self.id = Some(file_id(&meta));
+                self.pos = 0;
+                self.line_no = 0;
+                self.partial.clear();
+                self.missing_reported = false;
+                true
+            }
+            Ok(_) => {
+                if !self.missing_reported {
+                    sc.warn(&format!("detect: {}: not a regular file", self.name));
+                    self.missing_reported = true;
+                }
+                false
+            }
+            Err(e) => {
+                if !self.missing_reported {
+                    sc.warn(&format!(
+                        "detect: {}: cannot open: {e} (will retry)",
+                        self.name
+                    ));
+                    self.missing_reported = true;
+                }
+                false
+            }
+        }
+    }
+
+    /// Reads the open file to its current end, evaluating every complete line.
+    fn drain(&mut self, sc: &mut Scanner<'_>) -> io::Result<bool> {
+        let Some(file) = &mut self.file else {
+            return Ok(false);
+        };
+        let mut chunk = vec![0u8; 1 << 16];
+        let mut progressed = false;
+        loop {
+            let n = match file.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    sc.warn(&format!("detect: {}: cannot read: {e}", self.name));
+                    break;
+                }
+            };
+            progressed = true;
+            self.pos += n as u64;
+            self.partial.extend_from_slice(&chunk[..n]);
+            let mut start = 0;
+            while let Some(nl) = memchr(b'\n', &self.partial[start..]) {
+                let end = start + nl + 1;
+                self.line_no += 1;
+                sc.line(&self.name, self.line_no, &self.partial[start..end])?;
+                start = end;
+            }
+            self.partial.drain(..start);
+        }
+        Ok(progressed)
+    }
+
+    /// Evaluates a last line that has no newline (the file is being left).
+    fn finish_partial(&mut self, sc: &mut Scanner<'_>) -> io::Result<()> {
+        if self.partial.is_empty() {
+            return Ok(());
+        }
+        self.line_no += 1;
+        let line = std::mem::take(&mut self.partial);
+        sc.line(&self.name, self.line_no, &line)
+    }
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}

@@ -1,0 +1,369 @@
+//! Runs the compiled rules over decoded events: log-source routing, stage de-duplication,
+//! alert writing and per-rule counters. Shared by `detect scan` and `detect serve` (it is
+//! `Sync`: the server evaluates batches on several threads at once).
+
+use super::alert::{self, AlertFormat, Location};
+use super::input::{Decoded, Source, AUDIT_LOGSOURCE};
+use crate::runtime::{LogSource, Rule};
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// True when `rule` runs on input of `source`: each of `product`, `category`, `service` that
+/// the rule names (non-empty) equals the input's.
+pub fn applies(rule: &LogSource, input: &LogSource) -> bool {
+    let ok = |r: &str, i: &str| r.is_empty() || r == i;
+    ok(rule.product, input.product)
+        && ok(rule.category, input.category)
+        && ok(rule.service, input.service)
+}
+
+/// Parses `product=...,category=...,service=...` (any subset, any order).
+pub fn parse_logsource(text: &str) -> Result<LogSource, String> {
+    let mut ls = LogSource {
+        product: "",
+        category: "",
+        service: "",
+    };
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}`: expected KEY=VALUE"))?;
+        // Leaked once per process: rule log sources are `&'static str` too.
+        let value: &'static str = Box::leak(value.trim().to_owned().into_boxed_str());
+        match key.trim() {
+            "product" => ls.product = value,
+            "category" => ls.category = value,
+            "service" => ls.service = value,
+            other => {
+                return Err(format!(
+                    "unknown log source key `{other}` (expected product, category or service)"
+                ))
+            }
+        }
+    }
+    Ok(ls)
+}
+
+/// What a detector does besides matching.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The alert document format.
+    pub alert_format: AlertFormat,
+    /// With `Some(n)`, drop an alert when the same rule already alerted on the same `auditID`
+    /// among the last `n` alerts remembered (later stages of one request).
+    pub dedupe_window: Option<usize>,
+    /// The log source of `json` input.
+    pub json_logsource: LogSource,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            alert_format: AlertFormat::Default,
+            dedupe_window: None,
+            json_logsource: LogSource {
+                product: "",
+                category: "",
+                service: "",
+            },
+        }
+    }
+}
+
+/// Counters of one rule.
+#[derive(Debug, Default)]
+pub struct RuleCounters {
+    /// Events the rule ran on (its log source matched).
+    pub evaluated: AtomicU64,
+    /// Alerts written.
+    pub alerts: AtomicU64,
+    /// Matches dropped as later stages of a request already alerted on.
+    pub duplicates: AtomicU64,
+}
+
+/// A `(auditID, rule index)` remembered by the stage de-duplication.
+pub type DedupeKey = (Box<str>, usize);
+
+/// A bounded memory of recent `(auditID, rule)` pairs.
+#[derive(Debug)]
+pub struct Dedupe {
+    window: usize,
+    seen: HashSet<DedupeKey>,
+    order: VecDeque<DedupeKey>,
+}
+
+impl Dedupe {
+    /// Remembers at most `window` pairs (at least 1).
+    pub fn new(window: usize) -> Dedupe {
+        Dedupe {
+            window: window.max(1),
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// True (and remembers it) when the pair was not seen among the recent ones.
+    pub fn first_time(&mut self, key: &DedupeKey) -> bool {
+        if self.seen.contains(key) {
+            return false;
+        }
+        if self.order.len() >= self.window {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        self.seen.insert(key.clone());
+        self.order.push_back(key.clone());
+        true
+    }
+
+    /// Forgets a pair (its alert could not be delivered, so a retry must alert again).
+    pub fn forget(&mut self, key: &DedupeKey) {
+        if self.seen.remove(key) {
+            if let Some(i) = self.order.iter().rposition(|k| k == key) {
+                self.order.remove(i);
+            }
+        }
+    }
+
+    /// How many pairs are remembered.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// What evaluating one event did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Alerts written.
+    pub alerts: u64,
+    /// Matches dropped by the stage de-duplication.
+    pub duplicates: u64,
+}
+
+/// The compiled rules, routed by log source, with their counters.
+#[derive(Debug)]
+pub struct Detector {
+    rules: &'static [Rule],
+    options: Options,
+    audit_rules: Vec<usize>,
+    other_rules: Vec<usize>,
+    dedupe: Option<Mutex<Dedupe>>,
+    counters: Vec<RuleCounters>,
+}
+
+impl Detector {
+    /// A detector over `rules`.
+    pub fn new(rules: &'static [Rule], options: Options) -> Detector {
+        let route = |ls: &LogSource| -> Vec<usize> {
+            (0..rules.len())
+                .filter(|&i| applies(&rules[i].info.logsource, ls))
+                .collect()
+        };
+        Detector {
+            rules,
+            options,
+            audit_rules: route(&AUDIT_LOGSOURCE),
+            other_rules: route(&options.json_logsource),
+            dedupe: options.dedupe_window.map(|n| Mutex::new(Dedupe::new(n))),
+            counters: rules.iter().map(|_| RuleCounters::default()).collect(),
+        }
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &'static [Rule] {
+        self.rules
+    }
+
+    /// The counters, one per rule, in rule order.
+    pub fn counters(&self) -> &[RuleCounters] {
+        &self.counters
+    }
+
+    /// How many rules run on events of `source`.
+    pub fn routed(&self, source: Source) -> usize {
+        self.route(source).len()
+    }
+
+    fn route(&self, source: Source) -> &[usize] {
+        match source {
+            Source::Audit => &self.audit_rules,
+            Source::Other => &self.other_rules,
+        }
+    }
+
+    /// Runs the rules of the event's log source over it and appends one alert per match to
+    /// `out`, in rule order. When de-duplicating, the pairs remembered for the alerts written
+    /// are pushed on `remembered` (so that a caller who fails to deliver them can
+    /// [`forget`](Detector::forget) them).
+    pub fn evaluate(
+        &self,
+        decoded: &Decoded<'_>,
+        at: &Location<'_>,
+        out: &mut Vec<u8>,
+        remembered: &mut Vec<DedupeKey>,
+    ) -> Outcome {
+        let mut outcome = Outcome::default();
+        let audit_id = alert::audit_id(&decoded.event);
+        for &i in self.route(decoded.source) {
+            let rule = &self.rules[i];
+            let counters = &self.counters[i];
+            counters.evaluated.fetch_add(1, Ordering::Relaxed);
+            if !(rule.matches)(&decoded.event) {
+                continue;
+            }
+            if let (Some(dedupe), Some(id)) = (&self.dedupe, audit_id) {
+                let key: DedupeKey = (id.into(), i);
+                let first = dedupe
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .first_time(&key);
+                if !first {
+                    counters.duplicates.fetch_add(1, Ordering::Relaxed);
+                    outcome.duplicates += 1;
+                    continue;
+                }
+                remembered.push(key);
+            }
+            // Writing into a Vec cannot fail.
+            let _ = alert::write_alert(
+                out,
+                self.options.alert_format,
+                rule.info,
+                at,
+                &decoded.event,
+                &decoded.original,
+            );
+            counters.alerts.fetch_add(1, Ordering::Relaxed);
+            outcome.alerts += 1;
+        }
+        outcome
+    }
+
+    /// Forgets de-duplication pairs whose alerts were not delivered.
+    pub fn forget(&self, keys: &[DedupeKey]) {
+        if let Some(dedupe) = &self.dedupe {
+            let mut d = dedupe.lock().unwrap_or_else(|p| p.into_inner());
+            for key in keys {
+                d.forget(key);
+            }
+        }
+    }
+
+    /// A per-rule table (`--stats`): rule id, events evaluated, alerts, duplicates dropped,
+    /// title.
+    pub fn stats_table(&self) -> String {
+        let mut rows = vec![[
+            "rule id".to_owned(),
+            "evaluated".to_owned(),
+            "alerts".to_owned(),
+            "duplicates".to_owned(),
+            "title".to_owned(),
+        ]];
+        for (rule, c) in self.rules.iter().zip(&self.counters) {
+            rows.push([
+                rule.info.id.to_owned(),
+                c.evaluated.load(Ordering::Relaxed).to_string(),
+                c.alerts.load(Ordering::Relaxed).to_string(),
+                c.duplicates.load(Ordering::Relaxed).to_string(),
+                rule.info.title.to_owned(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..4)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for row in &rows {
+            out.push_str(&format!("{:<w$}", row[0], w = widths[0]));
+            for c in 1..4 {
+                out.push_str(&format!("  {:>w$}", row[c], w = widths[c]));
+            }
+            out.push_str("  ");
+            out.push_str(&row[4]);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::input::{decode_line, Format};
+
+    #[test]
+    fn routing_by_logsource() {
+        let input = AUDIT_LOGSOURCE;
+        let ls = |product, category, service| LogSource {
+            product,
+            category,
+            service,
+        };
+        assert!(applies(&ls("", "", ""), &input));
+        assert!(applies(&ls("kubernetes", "", "audit"), &input));
+        assert!(applies(&ls("kubernetes", "application", "audit"), &input));
+        assert!(!applies(&ls("windows", "", ""), &input));
+        assert!(!applies(&ls("kubernetes", "", "kubelet"), &input));
+        assert!(!applies(&ls("", "process_creation", ""), &input));
+    }
+
+    #[test]
+    fn logsource_option() {
+        let ls = parse_logsource("product=linux, service=auditd").unwrap();
+        assert_eq!(
+            (ls.product, ls.category, ls.service),
+            ("linux", "", "auditd")
+        );
+        assert!(parse_logsource("os=linux").is_err());
+        assert!(parse_logsource("linux").is_err());
+        assert_eq!(parse_logsource("").unwrap().product, "");
+    }
+
+    #[test]
+    fn dedupe_window_is_bounded() {
+        let mut d = Dedupe::new(2);
+        let k = |s: &str, r| (Box::<str>::from(s), r);
+        assert!(d.first_time(&k("a", 0)));
+        assert!(!d.first_time(&k("a", 0)));
+        assert!(d.first_time(&k("a", 1)));
+        assert!(d.first_time(&k("b", 0))); // evicts (a, 0)
+        assert_eq!(d.len(), 2);
+        assert!(d.first_time(&k("a", 0)));
+        d.forget(&k("a", 0));
+        assert!(d.first_time(&k("a", 0)));
+    }
+
+    #[test]
+    fn json_input_runs_only_the_rules_of_its_logsource() {
+        let det = Detector::new(crate::RULES, Options::default());
+        assert!(det.routed(Source::Audit) >= 1 || crate::RULES.is_empty());
+        let json_only = Detector::new(
+            crate::RULES,
+            Options {
+                json_logsource: parse_logsource("product=windows").unwrap(),
+                ..Options::default()
+            },
+        );
+        let line = br#"{"auditID":"x","verb":"list"}"#;
+        let items = decode_line(line, Format::Json).unwrap();
+        let d = items[0].result.as_ref().unwrap();
+        let mut out = Vec::new();
+        let at = Location {
+            file: "f",
+            line: 1,
+            item: None,
+        };
+        json_only.evaluate(d, &at, &mut out, &mut Vec::new());
+        for (rule, c) in json_only.rules().iter().zip(json_only.counters()) {
+            let ran = c.evaluated.load(Ordering::Relaxed);
+            let expect = applies(&rule.info.logsource, &json_only.options.json_logsource);
+            assert_eq!(ran, u64::from(expect), "{}", rule.info.id);
+        }
+    }
+}

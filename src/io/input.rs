@@ -1,0 +1,475 @@
+//! Input shapes: how one line (or one webhook body) becomes events.
+//!
+//! Audit events reach a detector in several wrappers (details in
+//! `../shared/docs/kubernetes-audit.md`, sections 4 and 5):
+//!
+//! | format | one line is | events |
+//! | --- | --- | --- |
+//! | `raw` | an `audit.k8s.io/v1` `Event` (the API server's log backend) | the line |
+//! | `ecs` | an ECS document from Elastic's Kubernetes integration | the line, as [`Shape::Ecs`] |
+//! | `eventlist` | an `EventList` (a webhook body) | each of `items` |
+//! | `aks` | an AKS diagnostic record, or `{"records": [...]}` of them | each `properties.log` |
+//! | `json` | any JSON object (not an audit event) | the line |
+//! | `auto` | any of the audit shapes, told apart line by line | |
+//!
+//! `auto` looks at the top-level keys: `kind: "EventList"` is an EventList, a `records` array
+//! is a batch of AKS records, a `properties` object holding `log` is an AKS record, a
+//! `kubernetes` object holding `audit` is an ECS document, and any other object is a raw event.
+//!
+//! Each event keeps the bytes it came from ([`Decoded::original`]): the line itself, an item's
+//! own bytes inside an EventList, the object inside `properties.log`, or the decoded text of
+//! `properties.log` when AKS sent it as a JSON string.
+
+use crate::runtime::{Event, LogSource, Shape};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The shape of the input lines (`--input-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Tell the audit shapes apart line by line.
+    #[default]
+    Auto,
+    /// Raw `audit.k8s.io/v1` events, one per line.
+    Raw,
+    /// ECS documents (Elastic's Kubernetes integration), one per line.
+    Ecs,
+    /// `EventList` bodies, one per line.
+    EventList,
+    /// AKS diagnostic records, one per line, or `{"records": [...]}` arrays.
+    Aks,
+    /// Any other JSON objects, one per line; their log source comes from `--logsource`.
+    Json,
+}
+
+impl Format {
+    /// Every format with its command-line name.
+    pub const ALL: [(&'static str, Format); 6] = [
+        ("auto", Format::Auto),
+        ("raw", Format::Raw),
+        ("ecs", Format::Ecs),
+        ("eventlist", Format::EventList),
+        ("aks", Format::Aks),
+        ("json", Format::Json),
+    ];
+
+    /// Parses a command-line name.
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, f)| f)
+    }
+}
+
+/// The log source of every audit format: `product: kubernetes, category: application,
+/// service: audit`.
+pub const AUDIT_LOGSOURCE: LogSource = LogSource {
+    product: "kubernetes",
+    category: "application",
+    service: "audit",
+};
+
+/// What kind of source an event came from, which decides the rules that run on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Kubernetes audit events (raw, ECS, EventList, AKS): [`AUDIT_LOGSOURCE`].
+    Audit,
+    /// Other JSON (`--input-format json`): the log source given on the command line.
+    Other,
+}
+
+/// One event decoded from an input.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// The event, with its shape.
+    pub event: Event,
+    /// The bytes the event was decoded from (embedded in alerts as they are).
+    pub original: Cow<'a, [u8]>,
+    /// Which rules apply.
+    pub source: Source,
+}
+
+/// One event of a line or body, or why that item is not one.
+#[derive(Debug)]
+pub struct Item<'a> {
+    /// The 1-based position inside a container (EventList `items`, AKS `records`), or `None`
+    /// when the line is the event itself (or its only wrapper).
+    pub item: Option<u64>,
+    /// The event, or why it is bad.
+    pub result: Result<Decoded<'a>, String>,
+}
+
+impl<'a> Item<'a> {
+    fn single(result: Result<Decoded<'a>, String>) -> Vec<Item<'a>> {
+        vec![Item { item: None, result }]
+    }
+}
+
+/// Decodes one line (already stripped of surrounding whitespace) in `format`.
+///
+/// `Err` means the whole line is bad (not JSON, not an object, not the declared wrapper);
+/// otherwise every item carries its own result, so one bad item in an EventList does not lose
+/// the others.
+pub fn decode_line(line: &[u8], format: Format) -> Result<Vec<Item<'_>>, String> {
+    match format {
+        Format::Raw => Ok(Item::single(Ok(plain(line, Shape::Raw, Source::Audit)?))),
+        Format::Ecs => Ok(Item::single(Ok(plain(line, Shape::Ecs, Source::Audit)?))),
+        Format::Json => Ok(Item::single(Ok(plain(line, Shape::Raw, Source::Other)?))),
+        Format::EventList => {
+            let top = top_level(line)?;
+            if !top.contains_key("items") {
+                return Err("expected an EventList (an object with `items`)".into());
+            }
+            event_list(&top)
+        }
+        Format::Aks => {
+            let top = top_level(line)?;
+            if top.contains_key("records") {
+                aks_records(&top)
+            } else if top.contains_key("properties") {
+                Ok(Item::single(aks_record(&top)))
+            } else {
+                Err("expected an AKS diagnostic record (`properties.log`) or `records`".into())
+            }
+        }
+        Format::Auto => {
+            let value = parse_json(line)?;
+            match sniff(&value) {
+                Sniffed::EventList => event_list(&top_level(line)?),
+                Sniffed::AksRecords => aks_records(&top_level(line)?),
+                Sniffed::AksRecord => Ok(Item::single(aks_record(&top_level(line)?))),
+                Sniffed::Ecs => Ok(Item::single(Ok(decoded(
+                    value,
+                    line,
+                    Shape::Ecs,
+                    Source::Audit,
+                )?))),
+                Sniffed::Raw => Ok(Item::single(Ok(decoded(
+                    value,
+                    line,
+                    Shape::Raw,
+                    Source::Audit,
+                )?))),
+            }
+        }
+    }
+}
+
+/// Decodes a webhook body: an `EventList` (its items numbered from 1), or a single `Event`
+/// (item 1). `Err` is the reason for a 400 answer.
+pub fn decode_body(body: &[u8]) -> Result<Vec<Item<'_>>, String> {
+    let body = trim_json_whitespace(body);
+    let top = top_level(body)?;
+    if top.contains_key("items") {
+        return event_list(&top);
+    }
+    let decoded = plain(body, Shape::Raw, Source::Audit)?;
+    Ok(vec![Item {
+        item: Some(1),
+        result: Ok(decoded),
+    }])
+}
+
+/// Strips the whitespace JSON allows around a value (space, tab, CR, LF) and nothing else.
+pub fn trim_json_whitespace(mut line: &[u8]) -> &[u8] {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    while let [first, rest @ ..] = line {
+        if !ws(first) {
+            break;
+        }
+        line = rest;
+    }
+    while let [rest @ .., last] = line {
+        if !ws(last) {
+            break;
+        }
+        line = rest;
+    }
+    line
+}
+
+enum Sniffed {
+    Raw,
+    Ecs,
+    EventList,
+    AksRecord,
+    AksRecords,
+}
+
+fn sniff(value: &Value) -> Sniffed {
+    let Value::Object(map) = value else {
+        return Sniffed::Raw; // not an object: `decoded` reports it
+    };
+    if map.get("kind").and_then(Value::as_str) == Some("EventList") {
+        return Sniffed::EventList;
+    }
+    if map.get("records").is_some_and(Value::is_array) {
+        return Sniffed::AksRecords;
+    }
+    if map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.contains_key("log"))
+    {
+        return Sniffed::AksRecord;
+    }
+    if map
+        .get("kubernetes")
+        .and_then(Value::as_object)
+        .is_some_and(|k| k.get("audit").is_some_and(Value::is_object))
+    {
+        return Sniffed::Ecs;
+    }
+    Sniffed::Raw
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+fn plain(line: &[u8], shape: Shape, source: Source) -> Result<Decoded<'_>, String> {
+    let event = Event::parse_bytes_as(line, shape).map_err(|e| e.to_string())?;
+    Ok(Decoded {
+        event,
+        original: Cow::Borrowed(line),
+        source,
+    })
+}
+
+fn decoded(value: Value, line: &[u8], shape: Shape, source: Source) -> Result<Decoded<'_>, String> {
+    let event = Event::from_value_as(value, shape).map_err(|e| e.to_string())?;
+    Ok(Decoded {
+        event,
+        original: Cow::Borrowed(line),
+        source,
+    })
+}
+
+type Object<'a> = HashMap<String, &'a RawValue>;
+
+/// The top-level keys of an object, each value kept as its bytes.
+fn top_level(bytes: &[u8]) -> Result<Object<'_>, String> {
+    match serde_json::from_slice::<Object<'_>>(bytes) {
+        Ok(map) => Ok(map),
+        Err(e) => {
+            // Say what it is when it is valid JSON but not an object.
+            let value = parse_json(bytes)?;
+            let kind = match value {
+                Value::Array(_) => "an array",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                Value::Null => "null",
+                Value::Object(_) => return Err(format!("invalid JSON: {e}")),
+            };
+            Err(format!("expected a JSON object, found {kind}"))
+        }
+    }
+}
+
+fn raw_bytes(raw: &RawValue) -> &[u8] {
+    raw.get().as_bytes()
+}
+
+/// The elements of a JSON array given as bytes; `null` is an empty array.
+fn array<'a>(raw: &'a RawValue, what: &str) -> Result<Vec<&'a RawValue>, String> {
+    if raw.get() == "null" {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(raw.get()).map_err(|_| format!("`{what}` is not an array"))
+}
+
+fn event_list<'a>(top: &Object<'a>) -> Result<Vec<Item<'a>>, String> {
+    let items = match top.get("items") {
+        Some(raw) => array(raw, "items")?,
+        None => Vec::new(),
+    };
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| Item {
+            item: Some(i as u64 + 1),
+            result: plain(raw_bytes(raw), Shape::Raw, Source::Audit),
+        })
+        .collect())
+}
+
+fn aks_records<'a>(top: &Object<'a>) -> Result<Vec<Item<'a>>, String> {
+    let records = match top.get("records") {
+        Some(raw) => array(raw, "records")?,
+        None => Vec::new(),
+    };
+    Ok(records
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| Item {
+            item: Some(i as u64 + 1),
+            result: top_level(raw_bytes(raw)).and_then(|record| aks_record(&record)),
+        })
+        .collect())
+}
+
+/// Unwraps `properties.log` of one AKS record: a JSON string holding the event, or the event
+/// as an object.
+fn aks_record<'a>(record: &Object<'a>) -> Result<Decoded<'a>, String> {
+    let properties = record
+        .get("properties")
+        .ok_or("AKS record without `properties`")?;
+    let properties: Object<'a> = serde_json::from_str(properties.get())
+        .map_err(|_| "AKS record: `properties` is not an object".to_owned())?;
+    let log = properties
+        .get("log")
+        .ok_or("AKS record without `properties.log`")?;
+    match log.get().as_bytes().first() {
+        Some(b'"') => {
+            let text: String = serde_json::from_str(log.get())
+                .map_err(|e| format!("AKS record: `properties.log`: {e}"))?;
+            let event = Event::parse_bytes_as(trim_json_whitespace(text.as_bytes()), Shape::Raw)
+                .map_err(|e| format!("AKS record: `properties.log` holds no event: {e}"))?;
+            let trimmed = trim_json_whitespace(text.as_bytes());
+            let original = if trimmed.len() == text.len() {
+                text.into_bytes()
+            } else {
+                trimmed.to_vec()
+            };
+            Ok(Decoded {
+                event,
+                original: Cow::Owned(original),
+                source: Source::Audit,
+            })
+        }
+        Some(b'{') => plain(raw_bytes(log), Shape::Raw, Source::Audit),
+        _ => Err("AKS record: `properties.log` is neither a JSON string nor an object".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EV: &str = r#"{"kind":"Event","auditID":"a1","verb":"list"}"#;
+
+    fn originals(items: &[Item<'_>]) -> Vec<String> {
+        items
+            .iter()
+            .map(|i| match &i.result {
+                Ok(d) => String::from_utf8(d.original.to_vec()).unwrap(),
+                Err(e) => format!("ERR {e}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn raw_line_is_its_own_original() {
+        for f in [Format::Auto, Format::Raw] {
+            let items = decode_line(EV.as_bytes(), f).unwrap();
+            assert_eq!(items.len(), 1);
+            assert_eq!(items[0].item, None);
+            assert_eq!(originals(&items), [EV]);
+            let d = items[0].result.as_ref().unwrap();
+            assert_eq!(d.event.shape(), Shape::Raw);
+            assert_eq!(d.source, Source::Audit);
+        }
+    }
+
+    #[test]
+    fn event_list_items_keep_their_bytes() {
+        let line = format!(
+            r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{EV}, 42 ,{{ "verb" : "get" }}]}}"#
+        );
+        for f in [Format::Auto, Format::EventList] {
+            let items = decode_line(line.as_bytes(), f).unwrap();
+            let pos: Vec<_> = items.iter().map(|i| i.item).collect();
+            assert_eq!(pos, [Some(1), Some(2), Some(3)]);
+            let o = originals(&items);
+            assert_eq!(o[0], EV);
+            assert!(o[1].starts_with("ERR expected a JSON object"), "{}", o[1]);
+            assert_eq!(o[2], r#"{ "verb" : "get" }"#);
+        }
+        assert!(decode_line(EV.as_bytes(), Format::EventList).is_err());
+        assert!(decode_line(br#"{"items":7}"#, Format::EventList).is_err());
+        let empty = decode_line(br#"{"kind":"EventList","items":null}"#, Format::Auto).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn aks_string_and_object_logs() {
+        let as_string = format!(
+            r#"{{"category":"kube-audit","properties":{{"log":{},"pod":"p"}}}}"#,
+            serde_json::to_string(EV).unwrap()
+        );
+        let as_object = format!(r#"{{"category":"kube-audit","properties":{{"log":{EV}}}}}"#);
+        for line in [&as_string, &as_object] {
+            for f in [Format::Auto, Format::Aks] {
+                let items = decode_line(line.as_bytes(), f).unwrap();
+                assert_eq!(items.len(), 1);
+                assert_eq!(items[0].item, None);
+                assert_eq!(originals(&items), [EV]);
+            }
+        }
+        let records =
+            format!(r#"{{"records":[{as_string},{{"properties":{{"log":"text"}}}},{as_object}]}}"#);
+        for f in [Format::Auto, Format::Aks] {
+            let items = decode_line(records.as_bytes(), f).unwrap();
+            let pos: Vec<_> = items.iter().map(|i| i.item).collect();
+            assert_eq!(pos, [Some(1), Some(2), Some(3)]);
+            let o = originals(&items);
+            assert_eq!(o[0], EV);
+            assert!(o[1].starts_with("ERR AKS record"), "{}", o[1]);
+            assert_eq!(o[2], EV);
+        }
+        assert!(decode_line(EV.as_bytes(), Format::Aks).is_err());
+        let bad = decode_line(br#"{"properties":{"log":3}}"#, Format::Aks).unwrap();
+        assert!(bad[0].result.is_err());
+    }
+
+    #[test]
+    fn ecs_documents_are_recognised() {
+        let doc =
+            r#"{"@timestamp":"x","kubernetes":{"audit":{"verb":"list"}},"user":{"name":"a"}}"#;
+        for f in [Format::Auto, Format::Ecs] {
+            let items = decode_line(doc.as_bytes(), f).unwrap();
+            let d = items[0].result.as_ref().unwrap();
+            assert_eq!(d.event.shape(), Shape::Ecs);
+            assert_eq!(originals(&items), [doc]);
+        }
+        // A raw event that merely mentions kubernetes is raw.
+        let raw = r#"{"kubernetes":"x","verb":"list"}"#;
+        let items = decode_line(raw.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(items[0].result.as_ref().unwrap().event.shape(), Shape::Raw);
+    }
+
+    #[test]
+    fn json_format_is_other_source() {
+        let items = decode_line(br#"{"a":1}"#, Format::Json).unwrap();
+        assert_eq!(items[0].result.as_ref().unwrap().source, Source::Other);
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        for f in Format::ALL.map(|(_, f)| f) {
+            let e = decode_line(b"[1,2]", f).unwrap_err();
+            assert!(e.contains("an array"), "{f:?}: {e}");
+            let e = decode_line(b"{\"a\":", f).unwrap_err();
+            assert!(e.contains("invalid JSON"), "{f:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn webhook_bodies() {
+        let list = format!("\n{{\"kind\":\"EventList\",\"items\":[{EV},{EV}]}}\n");
+        let items = decode_body(list.as_bytes()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].item, Some(2));
+        let single = decode_body(EV.as_bytes()).unwrap();
+        assert_eq!(single.len(), 1);
+        assert_eq!(single[0].item, Some(1));
+        assert_eq!(originals(&single), [EV]);
+        assert!(decode_body(b"nope").unwrap_err().contains("invalid JSON"));
+        assert!(decode_body(b"[]").unwrap_err().contains("an array"));
+        assert!(decode_body(br#"{"items":{}}"#).is_err());
+    }
+}

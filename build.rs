@@ -4,11 +4,15 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo::rerun-if-env-changed=SIGMA_RULES_DIR");
+    println!("cargo::rerun-if-env-changed=SIGMA_PLACEHOLDERS");
     let rules = std::env::var_os("SIGMA_RULES_DIR")
         .map_or_else(|| PathBuf::from("detections"), PathBuf::from);
-    println!("cargo::rerun-if-changed={}", rules.display());
+    let placeholders = std::env::var_os("SIGMA_PLACEHOLDERS").map(PathBuf::from);
+    for input in std::iter::once(&rules).chain(&placeholders) {
+        println!("cargo::rerun-if-changed={}", input.display());
+    }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    match sigma_gen::build(&rules, &out) {
+    match sigma_gen::build(&rules, placeholders.as_deref(), &out) {
         Ok(warnings) => warnings
             .0
             .iter()

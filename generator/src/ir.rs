@@ -130,13 +130,16 @@ pub struct Clause {
 pub enum Test {
     /// `|exists: true/false`: the field is present (any value, null included) or not.
     Exists(bool),
-    /// Value patterns: with `all`, every pattern must match (each possibly a different array
-    /// element); otherwise one is enough.
+    /// Value patterns: every group must hold (AND), and a group holds when one of its
+    /// patterns matches (OR). Without `|all` there is one group holding every value; with
+    /// `|all` there is one group per value, holding that value's expansions (`windash`,
+    /// `base64offset`, placeholders), which stay OR-ed. Different groups may be satisfied by
+    /// different array elements.
     Match {
-        /// `|all` given.
-        all: bool,
-        /// The patterns, never empty.
-        patterns: Vec<Pattern>,
+        /// The groups, never empty, each non-empty.
+        groups: Vec<Vec<Pattern>>,
+        /// `|neq`: the whole test is negated (so it holds when the field is missing).
+        negate: bool,
     },
 }
 
@@ -167,6 +170,84 @@ pub enum Pattern {
     Bool(bool),
     /// `null` (or `[]`): no value but null is present.
     Null,
+    /// `|re`: a regular expression searched in the text (already translated to the runtime
+    /// engine's syntax, flags prefixed as `(?ims)`).
+    Regex(String),
+    /// `|cidr`: the text is an IP address inside this network.
+    Cidr(Cidr),
+    /// `|gt` / `|gte` / `|lt` / `|lte`: a JSON number or numeric string compared with `value`.
+    Compare {
+        /// The operator.
+        op: CompareOp,
+        /// The rule's number.
+        value: f64,
+    },
+    /// `|fieldref`: compared (case-insensitively) with any value of another field.
+    FieldRef {
+        /// The other field.
+        field: String,
+        /// How the two values must relate.
+        mode: RefMode,
+    },
+    /// `|minute` ... `|year`: that part of an ISO-8601 timestamp equals `value`.
+    TimePart {
+        /// Which part.
+        part: TimePart,
+        /// The rule's number.
+        value: i64,
+    },
+}
+
+/// An IP network for `|cidr`, host bits clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cidr {
+    /// IPv4 network address and prefix length.
+    V4(u32, u8),
+    /// IPv6 network address and prefix length.
+    V6(u128, u8),
+}
+
+/// Numeric comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CompareOp {
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
+}
+
+/// How a `|fieldref` value relates to the other field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RefMode {
+    /// Equal.
+    Eq,
+    /// Starts with the other value (`|fieldref|startswith`).
+    Prefix,
+    /// Ends with it.
+    Suffix,
+    /// Contains it.
+    Contains,
+}
+
+/// A calendar part of a timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TimePart {
+    /// 0–59
+    Minute,
+    /// 0–23
+    Hour,
+    /// 1–31
+    Day,
+    /// ISO week, 1–53
+    Week,
+    /// 1–12
+    Month,
+    /// The year.
+    Year,
 }
 
 /// The shape of a string pattern after wildcards and modifiers; needles are folded when the
@@ -241,11 +322,13 @@ impl fmt::Display for Rule {
                     let field = clause.field.as_deref().unwrap_or("<keywords>");
                     match &clause.test {
                         Test::Exists(b) => writeln!(f, "      {field}: exists={b}")?,
-                        Test::Match { all, patterns } => {
-                            let q = if *all { "all" } else { "any" };
-                            writeln!(f, "      {field}: {q} of")?;
-                            for p in patterns {
-                                writeln!(f, "        {p:?}")?;
+                        Test::Match { groups, negate } => {
+                            let not = if *negate { "not " } else { "" };
+                            writeln!(f, "      {field}: {not}all of {} group(s)", groups.len())?;
+                            for (g, group) in groups.iter().enumerate() {
+                                for p in group {
+                                    writeln!(f, "        {g}: {p:?}")?;
+                                }
                             }
                         }
                     }

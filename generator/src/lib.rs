@@ -22,6 +22,7 @@ pub mod modifier;
 pub mod optimize;
 pub mod output;
 pub mod source;
+pub mod value;
 pub mod wildcard;
 pub mod yaml;
 
@@ -42,10 +43,41 @@ pub struct Generated {
     pub warnings: Diagnostics,
 }
 
+/// Settings beyond the rules themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Values for `|expand` placeholders.
+    pub placeholders: Option<value::Placeholders>,
+}
+
+impl Options {
+    /// Options with placeholder values read from a YAML file (`name: [value, ...]`).
+    pub fn with_placeholders_file(mut self, path: &Path) -> Result<Options, Diagnostics> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostics(vec![Diagnostic::error(
+                &file,
+                format!("cannot read placeholders: {e}"),
+            )])
+        })?;
+        self.placeholders = Some(yaml::parse_placeholders(&file, &text).map_err(Diagnostics)?);
+        Ok(self)
+    }
+}
+
 /// Parses and lowers rule files (no optimisation), reporting every diagnostic of every file.
 /// `label` is how the rules directory is named in messages and generated headers (e.g.
 /// `detections`).
 pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) {
+    lower_with(sources, label, &Options::default())
+}
+
+/// [`lower`] with options.
+pub fn lower_with(
+    sources: &[SourceFile],
+    label: &str,
+    options: &Options,
+) -> (ir::RuleSet, Diagnostics) {
     let mut rules = Vec::new();
     let mut diags = Diagnostics::default();
     for src in sources {
@@ -60,8 +92,14 @@ pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) 
                         ),
                     );
                 }
-                let (mut r, d) =
-                    lower::lower_file(&file, &src.rel_path, &src.text, &outline, &docs);
+                let (mut r, d) = lower::lower_file(
+                    &file,
+                    &src.rel_path,
+                    &src.text,
+                    &outline,
+                    &docs,
+                    options.placeholders.as_ref(),
+                );
                 rules.append(&mut r);
                 d.into_iter().for_each(|d| diags.push(d));
             }
@@ -74,7 +112,16 @@ pub fn lower(sources: &[SourceFile], label: &str) -> (ir::RuleSet, Diagnostics) 
 
 /// Generates the Rust for a set of rule files. Pure: no file system access.
 pub fn generate(sources: &[SourceFile], label: &str) -> Result<Generated, Diagnostics> {
-    let (rules, diags) = lower(sources, label);
+    generate_with(sources, label, &Options::default())
+}
+
+/// [`generate`] with options.
+pub fn generate_with(
+    sources: &[SourceFile],
+    label: &str,
+    options: &Options,
+) -> Result<Generated, Diagnostics> {
+    let (rules, diags) = lower_with(sources, label, options);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -109,10 +156,10 @@ pub fn label_of(rules_dir: &Path) -> String {
 }
 
 /// Reads a rules directory and generates its code.
-pub fn generate_dir(rules_dir: &Path) -> Result<Generated, Diagnostics> {
+pub fn generate_dir(rules_dir: &Path, options: &Options) -> Result<Generated, Diagnostics> {
     let label = label_of(rules_dir);
     let (sources, errors) = source::discover(rules_dir, &label);
-    match generate(&sources, &label) {
+    match generate_with(&sources, &label, options) {
         Ok(g) if errors.is_empty() => Ok(g),
         Ok(_) => Err(Diagnostics(errors)),
         Err(mut d) => {
@@ -123,10 +170,19 @@ pub fn generate_dir(rules_dir: &Path) -> Result<Generated, Diagnostics> {
     }
 }
 
-/// What build.rs calls: generates from `rules_dir` into `out_dir/generated/`. Returns the
-/// warnings, or every diagnostic when there is an error.
-pub fn build(rules_dir: &Path, out_dir: &Path) -> Result<Diagnostics, Diagnostics> {
-    let generated = generate_dir(rules_dir)?;
+/// What build.rs calls: generates from `rules_dir` (with placeholder values from
+/// `placeholders`, if given) into `out_dir/generated/`. Returns the warnings, or every
+/// diagnostic when there is an error.
+pub fn build(
+    rules_dir: &Path,
+    placeholders: Option<&Path>,
+    out_dir: &Path,
+) -> Result<Diagnostics, Diagnostics> {
+    let options = match placeholders {
+        Some(p) => Options::default().with_placeholders_file(p)?,
+        None => Options::default(),
+    };
+    let generated = generate_dir(rules_dir, &options)?;
     let dir = out_dir.join("generated");
     generated.output.write(&dir).map_err(|e| {
         Diagnostics(vec![Diagnostic::error(

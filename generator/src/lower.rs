@@ -4,10 +4,11 @@
 use crate::ast::{Document, Entry, Node, Value};
 use crate::condition::{self, OfTarget, Quantifier};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{self, Case, Clause, Expr, Level, Pattern, Selection, StrPattern, Test};
+use crate::ir::{self, Clause, Expr, Level, Pattern, Selection, Test};
 use crate::locate::{Located, Outline};
 use crate::modifier::{closest, Modifier};
-use crate::wildcard;
+use crate::value::{self, Placeholders};
+use std::collections::BTreeSet;
 
 /// Keys of a detection rule that Sigma defines; every other top-level key is kept as custom.
 const RULE_KEYS: [&str; 21] = [
@@ -59,6 +60,7 @@ pub fn lower_file(
     text: &str,
     outline: &Outline,
     docs: &[Document],
+    placeholders: Option<&Placeholders>,
 ) -> (Vec<ir::Rule>, Vec<Diagnostic>) {
     let mut rules = Vec::new();
     let mut diags = Vec::new();
@@ -68,6 +70,7 @@ pub fn lower_file(
             rel,
             text,
             outline,
+            placeholders,
             diags: Vec::new(),
         };
         let rule = cx.document(doc);
@@ -85,13 +88,20 @@ struct Lowerer<'a> {
     rel: &'a str,
     text: &'a str,
     outline: &'a Outline,
+    placeholders: Option<&'a Placeholders>,
     diags: Vec<Diagnostic>,
 }
 
-/// A parsed `field|mod|mod` key.
+/// A parsed `field|mod|mod` key: the field, and each modifier with its spelling and place.
 struct Key<'k> {
     field: Option<&'k str>,
-    modifiers: Vec<Modifier>,
+    modifiers: Vec<(Modifier, &'k str, Located)>,
+}
+
+impl Key<'_> {
+    fn has(&self, m: Modifier) -> bool {
+        self.modifiers.iter().any(|(x, _, _)| *x == m)
+    }
 }
 
 impl Lowerer<'_> {
@@ -780,14 +790,9 @@ impl Lowerer<'_> {
                     }
                 }
                 if !keywords.is_empty() {
-                    let patterns = self.values(&keywords, &[], &path, true);
-                    alternatives.push(vec![Clause {
-                        field: None,
-                        test: Test::Match {
-                            all: false,
-                            patterns,
-                        },
-                    }]);
+                    if let Some(clause) = self.keywords(&keywords, &path) {
+                        alternatives.push(vec![clause]);
+                    }
                 }
             }
             Value::Seq(_) | Value::Null => {
@@ -799,14 +804,9 @@ impl Lowerer<'_> {
                 );
             }
             _ => {
-                let patterns = self.values(&[node], &[], &path, true);
-                alternatives.push(vec![Clause {
-                    field: None,
-                    test: Test::Match {
-                        all: false,
-                        patterns,
-                    },
-                }]);
+                if let Some(clause) = self.keywords(&[node], &path) {
+                    alternatives.push(vec![clause]);
+                }
             }
         }
         if self.error_count() > errors_before {
@@ -846,11 +846,10 @@ impl Lowerer<'_> {
         let field = parts.next().filter(|f| !f.is_empty());
         let mut modifiers = Vec::new();
         let mut ok = true;
-        let key_col = loc.at.col
-            + usize::from(
-                self.char_at(loc.at.line, loc.at.col)
-                    .is_some_and(|c| c == '\'' || c == '"'),
-            );
+        let quoted = self
+            .char_at(loc.at.line, loc.at.col)
+            .is_some_and(|c| c == '\'' || c == '"');
+        let key_col = loc.at.col + usize::from(quoted);
         let mut offset = raw.split('|').next().map_or(0, |f| f.chars().count()) + 1;
         for name in parts {
             let here = Located {
@@ -861,21 +860,18 @@ impl Lowerer<'_> {
                 len: name.chars().count().max(1),
                 ..loc.clone()
             };
+            offset += name.chars().count() + 1;
             match Modifier::parse(name) {
-                Some(m) if modifiers.contains(&m) => {
-                    self.error(
-                        &here,
-                        path,
-                        format!("modifier `{name}` is given twice"),
-                        Some("remove one".into()),
-                    );
-                    ok = false;
+                Some(m) => {
+                    if modifiers.iter().any(|(x, _, _)| *x == m) && m != Modifier::Exists {
+                        let d = self
+                            .diag(&here, path, format!("modifier `{name}` is given twice"))
+                            .with_help("the second one changes nothing; remove it")
+                            .warning();
+                        self.diags.push(d);
+                    }
+                    modifiers.push((m, name, here));
                 }
-                Some(Modifier::Unsupported(n)) => {
-                    self.error(&here, path, format!("modifier `{n}` is not supported yet"), Some("this version compiles `contains`, `startswith`, `endswith`, `all`, `exists` and `cased`".into()));
-                    ok = false;
-                }
-                Some(m) => modifiers.push(m),
                 None if name.is_empty() => {
                     self.error(
                         &here,
@@ -888,7 +884,7 @@ impl Lowerer<'_> {
                 None => {
                     let help = match Modifier::suggest(name) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => "modifiers are lowercase words such as `contains`, `startswith`, `endswith`, `all`, `cased`, `exists`".into(),
+                        None => "modifiers are lowercase words such as `contains`, `startswith`, `endswith`, `all`, `cased`, `re`, `exists`".into(),
                     };
                     self.error(
                         &here,
@@ -899,40 +895,59 @@ impl Lowerer<'_> {
                     ok = false;
                 }
             }
-            offset += name.chars().count() + 1;
         }
-        let has = |m: Modifier| modifiers.contains(&m);
-        let shapes: Vec<&str> = [Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith]
-            .into_iter()
-            .filter(|m| has(*m))
-            .map(Modifier::name)
+        let shapes: Vec<&str> = modifiers
+            .iter()
+            .filter(|(m, _, _)| {
+                matches!(
+                    m,
+                    Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith
+                )
+            })
+            .map(|(_, n, _)| *n)
             .collect();
-        if shapes.len() > 1 {
-            self.error(
-                loc,
-                path,
-                format!("`{}` cannot be combined", shapes.join("` and `")),
-                Some("use one of them, or a wildcard value such as `abc*xyz`".into()),
-            );
-            ok = false;
+        let distinct: BTreeSet<&&str> = shapes.iter().collect();
+        if distinct.len() > 1 {
+            let d = self
+                .diag(
+                    loc,
+                    path,
+                    format!(
+                        "`{}` together match like `contains`",
+                        shapes.join("` and `")
+                    ),
+                )
+                .with_help("keep just the one you mean, or use a wildcard value such as `abc*xyz`")
+                .warning();
+            self.diags.push(d);
         }
-        if has(Modifier::Exists) && modifiers.len() > 1 {
-            self.error(
-                loc,
-                path,
-                "`exists` cannot be combined with other modifiers",
-                Some("write `field|exists: true` alone".into()),
-            );
-            ok = false;
-        }
-        if has(Modifier::Exists) && field.is_none() {
-            self.error(
-                loc,
-                path,
-                "`exists` needs a field name",
-                Some("write `field|exists: true`".into()),
-            );
-            ok = false;
+        if let Some(i) = modifiers
+            .iter()
+            .position(|(m, _, _)| *m == Modifier::Exists)
+        {
+            let (_, _, at) = &modifiers[i];
+            let at = at.clone();
+            if field.is_none() {
+                self.error(
+                    loc,
+                    path,
+                    "`exists` needs a field name",
+                    Some("write `field|exists: true`".into()),
+                );
+                ok = false;
+            } else if i > 0
+                || modifiers
+                    .iter()
+                    .any(|(m, _, _)| !matches!(m, Modifier::Exists | Modifier::All | Modifier::Neq))
+            {
+                self.error(
+                    &at,
+                    path,
+                    "`exists` cannot be combined with other value modifiers",
+                    Some("write `field|exists: true` alone".into()),
+                );
+                ok = false;
+            }
         }
         ok.then_some(Key { field, modifiers })
     }
@@ -947,11 +962,12 @@ impl Lowerer<'_> {
 
     fn clause(&mut self, key: &Key<'_>, node: &Node, path: &str) -> Option<Clause> {
         let field = key.field.map(str::to_owned);
-        if key.modifiers.contains(&Modifier::Exists) {
+        let negate = key.has(Modifier::Neq);
+        if key.has(Modifier::Exists) {
             return match node.value {
                 Value::Bool(b) => Some(Clause {
                     field,
-                    test: Test::Exists(b),
+                    test: Test::Exists(b != negate),
                 }),
                 _ => {
                     self.error_at_value(
@@ -967,29 +983,26 @@ impl Lowerer<'_> {
                 }
             };
         }
+        let null = Node {
+            value: Value::Null,
+            loc: node.loc.clone(),
+        };
         let items: Vec<&Node> = match &node.value {
+            // pySigma reads an empty list as `null`.
+            Value::Seq(items) if items.is_empty() && field.is_some() => vec![&null],
             Value::Seq(items) if items.is_empty() => {
-                if field.is_none() || !key.modifiers.is_empty() {
-                    self.error_at_value(
-                        node,
-                        path,
-                        "empty value list",
-                        Some("give at least one value".into()),
-                    );
-                    return None;
-                }
-                return Some(Clause {
-                    field,
-                    test: Test::Match {
-                        all: false,
-                        patterns: vec![Pattern::Null],
-                    },
-                });
+                self.error_at_value(
+                    node,
+                    path,
+                    "empty keyword list",
+                    Some("give at least one value".into()),
+                );
+                return None;
             }
             Value::Seq(items) => items.iter().collect(),
             _ => vec![node],
         };
-        let all = key.modifiers.contains(&Modifier::All);
+        let all = key.has(Modifier::All);
         if all && items.len() == 1 {
             let d = self
                 .diag(&node.loc, path, "`all` with a single value does nothing")
@@ -997,89 +1010,59 @@ impl Lowerer<'_> {
                 .warning();
             self.diags.push(d);
         }
-        let before = self.error_count();
-        let patterns = self.values(&items, &key.modifiers, path, field.is_none());
-        if self.error_count() > before || patterns.is_empty() {
+        let mods: Vec<(Modifier, &str)> = key.modifiers.iter().map(|(m, n, _)| (*m, *n)).collect();
+        let mut groups: Vec<Vec<Pattern>> = Vec::new();
+        let mut failed = false;
+        for item in items {
+            match value::apply(&item.value, &mods, field.is_none(), self.placeholders) {
+                Ok(patterns) if all || groups.is_empty() => groups.push(patterns),
+                Ok(patterns) => groups[0].extend(patterns),
+                Err(problem) => {
+                    failed = true;
+                    let loc = match problem.modifier.and_then(|i| key.modifiers.get(i)) {
+                        Some((_, _, at))
+                            if matches!(
+                                item.value,
+                                Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null
+                            ) && problem.message.starts_with('`') =>
+                        {
+                            at.clone()
+                        }
+                        _ => value_loc(item),
+                    };
+                    self.error(&loc, path, problem.message, problem.help);
+                }
+            }
+        }
+        if failed || groups.iter().any(Vec::is_empty) || groups.is_empty() {
             return None;
         }
         Some(Clause {
             field,
-            test: Test::Match { all, patterns },
+            test: Test::Match { groups, negate },
         })
     }
 
-    fn values(
-        &mut self,
-        items: &[&Node],
-        modifiers: &[Modifier],
-        path: &str,
-        keyword: bool,
-    ) -> Vec<Pattern> {
-        let has = |m: Modifier| modifiers.contains(&m);
-        let stringish = [
-            Modifier::Contains,
-            Modifier::StartsWith,
-            Modifier::EndsWith,
-            Modifier::Cased,
-        ]
-        .into_iter()
-        .find(|m| has(*m));
-        let case = if has(Modifier::Cased) {
-            Case::Sensitive
-        } else {
-            Case::Insensitive
-        };
-        let mut out = Vec::new();
+    /// A keyword list (`- value` items of a selection): each item is searched in every value.
+    fn keywords(&mut self, items: &[&Node], path: &str) -> Option<Clause> {
+        let mut patterns = Vec::new();
+        let mut failed = false;
         for item in items {
-            match &item.value {
-                Value::Str(s) => {
-                    let parts = wildcard::parse(s);
-                    let parts = wildcard::wrap(
-                        parts,
-                        keyword || has(Modifier::Contains) || has(Modifier::EndsWith),
-                        keyword || has(Modifier::Contains) || has(Modifier::StartsWith),
-                    );
-                    out.push(Pattern::Str(wildcard::classify(parts, case), case));
-                }
-                Value::Number(n) if stringish.is_none() && !keyword => out.push(Pattern::Num {
-                    value: n.value,
-                    text: n.text.clone(),
-                }),
-                Value::Number(n) if keyword && stringish.is_none() => {
-                    out.push(Pattern::Str(
-                        StrPattern::Contains(n.text.clone()),
-                        Case::Insensitive,
-                    ));
-                }
-                Value::Bool(b) if stringish.is_none() && !keyword => out.push(Pattern::Bool(*b)),
-                Value::Null if stringish.is_none() && !keyword => out.push(Pattern::Null),
-                Value::Number(_) | Value::Bool(_) | Value::Null => {
-                    let (msg, help) = match (keyword, stringish) {
-                        (true, _) if matches!(item.value, Value::Null) => (
-                            "`null` cannot be a keyword".to_owned(),
-                            "keywords are strings searched in every value".to_owned(),
-                        ),
-                        (_, Some(m)) => (
-                            format!(
-                                "`{}` applies to strings, found {}",
-                                m.name(),
-                                item.value.kind()
-                            ),
-                            "quote the value".to_owned(),
-                        ),
-                        (_, None) => (
-                            format!("a keyword must be a string, found {}", item.value.kind()),
-                            "quote the value".to_owned(),
-                        ),
-                    };
-                    self.error_at_value(item, path, msg, Some(help));
-                }
-                Value::Seq(_) | Value::Map(_) => {
-                    self.error_at_value(item, path, format!("a value must be a string, number, boolean or null, found {}", item.value.kind()), Some("nested lists and mappings are not Sigma values; use a list of maps for OR of AND-ed conditions".into()));
+            match value::apply(&item.value, &[], true, self.placeholders) {
+                Ok(p) => patterns.extend(p),
+                Err(problem) => {
+                    failed = true;
+                    self.error_at_value(item, path, problem.message, problem.help);
                 }
             }
         }
-        out
+        (!failed && !patterns.is_empty()).then(|| Clause {
+            field: None,
+            test: Test::Match {
+                groups: vec![patterns],
+                negate: false,
+            },
+        })
     }
 }
 

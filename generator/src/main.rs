@@ -1,19 +1,24 @@
 //! `sigma-gen`: refresh or verify the committed generated code, and check rule files.
 //!
 //! ```text
-//! sigma-gen write [--rules DIR] [--out DIR]     regenerate generated/ from detections/
-//! sigma-gen write --check [--rules DIR] [--out DIR]   fail if generated/ is stale
-//! sigma-gen check [DIR...]                      report every error of every rule file
+//! sigma-gen write [--rules DIR] [--out DIR] [--placeholders FILE]
+//! sigma-gen write --check [--rules DIR] [--out DIR] [--placeholders FILE]
+//! sigma-gen check [--placeholders FILE] [DIR...]
 //! ```
 
-use sigma_gen::{source, Diagnostics};
-use std::path::PathBuf;
+use sigma_gen::{source, Diagnostics, Options};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  sigma-gen write [--rules DIR] [--out DIR]          regenerate the committed code (default: detections/ -> generated/)
-  sigma-gen write --check [--rules DIR] [--out DIR]  exit 1 if the committed code is stale
-  sigma-gen check [DIR...]                           validate rule files and report every error (default: detections/)";
+  sigma-gen write [--rules DIR] [--out DIR] [--placeholders FILE]
+      regenerate the committed code (default: detections/ -> generated/)
+  sigma-gen write --check [--rules DIR] [--out DIR] [--placeholders FILE]
+      exit 1 if the committed code is stale
+  sigma-gen check [--placeholders FILE] [DIR...]
+      validate rule files (default: detections/) and report every error
+options:
+  --placeholders FILE   YAML mapping `name: [value, ...]` for `|expand` placeholders";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,34 +42,73 @@ fn workspace() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
-fn write(args: &[String]) -> ExitCode {
-    let mut rules = workspace().join("detections");
-    let mut out = workspace().join("generated");
-    let mut check_only = false;
+/// Parsed command line: flags with values, boolean flags, positional arguments.
+struct Args {
+    rules: Option<PathBuf>,
+    out: Option<PathBuf>,
+    placeholders: Option<PathBuf>,
+    check: bool,
+    positional: Vec<PathBuf>,
+}
+
+fn parse_args(args: &[String], allowed: &[&str]) -> Result<Args, String> {
+    let mut parsed = Args {
+        rules: None,
+        out: None,
+        placeholders: None,
+        check: false,
+        positional: Vec::new(),
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        match (arg.as_str(), it.clone().next()) {
-            ("--check", _) => check_only = true,
-            ("--rules", Some(v)) => {
-                rules = PathBuf::from(v);
-                it.next();
-            }
-            ("--out", Some(v)) => {
-                out = PathBuf::from(v);
-                it.next();
-            }
-            _ => {
-                eprintln!("sigma-gen write: unexpected argument `{arg}`\n{USAGE}");
-                return ExitCode::from(2);
-            }
+        let flag = arg.as_str();
+        if flag.starts_with("--") && !allowed.contains(&flag) {
+            return Err(format!("unexpected option `{flag}`"));
+        }
+        let mut value = || {
+            it.next()
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("`{flag}` needs a value"))
+        };
+        match flag {
+            "--check" => parsed.check = true,
+            "--rules" => parsed.rules = Some(value()?),
+            "--out" => parsed.out = Some(value()?),
+            "--placeholders" => parsed.placeholders = Some(value()?),
+            _ => parsed.positional.push(PathBuf::from(arg)),
         }
     }
-    let generated = match sigma_gen::generate_dir(&rules) {
+    Ok(parsed)
+}
+
+fn options(placeholders: Option<&Path>) -> Result<Options, Diagnostics> {
+    match placeholders {
+        Some(p) => Options::default().with_placeholders_file(p),
+        None => Ok(Options::default()),
+    }
+}
+
+fn write(args: &[String]) -> ExitCode {
+    let args = match parse_args(args, &["--check", "--rules", "--out", "--placeholders"]) {
+        Ok(a) if a.positional.is_empty() => a,
+        Ok(a) => {
+            return usage(&format!(
+                "unexpected argument `{}`",
+                a.positional[0].display()
+            ))
+        }
+        Err(e) => return usage(&e),
+    };
+    let rules = args.rules.unwrap_or_else(|| workspace().join("detections"));
+    let out = args.out.unwrap_or_else(|| workspace().join("generated"));
+    let generated = match options(args.placeholders.as_deref())
+        .and_then(|o| sigma_gen::generate_dir(&rules, &o))
+    {
         Ok(g) => g,
         Err(diags) => return fail(&diags),
     };
     eprint!("{}", generated.warnings);
-    if check_only {
+    if args.check {
         return match generated.output.diff(&out) {
             Ok(stale) if stale.is_empty() => {
                 eprintln!(
@@ -104,10 +148,18 @@ fn write(args: &[String]) -> ExitCode {
 }
 
 fn check(args: &[String]) -> ExitCode {
-    let dirs: Vec<PathBuf> = if args.is_empty() {
+    let args = match parse_args(args, &["--placeholders"]) {
+        Ok(a) => a,
+        Err(e) => return usage(&e),
+    };
+    let options = match options(args.placeholders.as_deref()) {
+        Ok(o) => o,
+        Err(diags) => return fail(&diags),
+    };
+    let dirs = if args.positional.is_empty() {
         vec![workspace().join("detections")]
     } else {
-        args.iter().map(PathBuf::from).collect()
+        args.positional
     };
     let (mut total, mut rejected) = (0usize, 0usize);
     let mut all = Diagnostics::default();
@@ -119,7 +171,7 @@ fn check(args: &[String]) -> ExitCode {
         all.0.extend(errors);
         for src in &sources {
             total += 1;
-            let (_, diags) = sigma_gen::lower(std::slice::from_ref(src), &label);
+            let (_, diags) = sigma_gen::lower_with(std::slice::from_ref(src), &label, &options);
             if diags.has_errors() {
                 rejected += 1;
             }
@@ -139,6 +191,11 @@ fn check(args: &[String]) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("sigma-gen: {problem}\n{USAGE}");
+    ExitCode::from(2)
 }
 
 fn fail(diags: &Diagnostics) -> ExitCode {

@@ -1,7 +1,8 @@
 //! Sigma value modifiers: their names, and reading a `field|mod|mod` key.
 
-/// Every modifier of Sigma 2.1 (plus pySigma's aliases), whether or not this version
-/// compiles it, so that a known-but-unsupported modifier gets a different message from a typo.
+use crate::ir::{CompareOp, TimePart};
+
+/// Every value modifier of Sigma 2.1, plus pySigma's aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Modifier {
     /// `contains`
@@ -16,87 +17,90 @@ pub enum Modifier {
     Exists,
     /// `cased`
     Cased,
-    /// Any other Sigma modifier (`re`, `base64`, `cidr`, `gt`, ...): recognised, not yet compiled.
-    Unsupported(&'static str),
+    /// `neq`: negates the whole detection item (pySigma).
+    Neq,
+    /// `re`
+    Re,
+    /// `i` / `ignorecase`, `m` / `multiline`, `s` / `dotall` (after `re`).
+    ReFlag(char),
+    /// `base64`
+    Base64,
+    /// `base64offset`
+    Base64Offset,
+    /// `wide` / `utf16le`: UTF-16LE.
+    Wide,
+    /// `utf16be`
+    Utf16Be,
+    /// `utf16`: byte order mark, then UTF-16LE.
+    Utf16,
+    /// `windash`
+    Windash,
+    /// `cidr`
+    Cidr,
+    /// `fieldref`
+    FieldRef,
+    /// `gt`, `gte`, `lt`, `lte`
+    Compare(CompareOp),
+    /// `expand`
+    Expand,
+    /// `minute` ... `year`
+    Time(TimePart),
 }
 
-/// Modifiers this version compiles.
-const SUPPORTED: [(&str, Modifier); 6] = [
+/// Every spelling, with its modifier.
+const NAMES: [(&str, Modifier); 34] = [
     ("contains", Modifier::Contains),
     ("startswith", Modifier::StartsWith),
     ("endswith", Modifier::EndsWith),
     ("all", Modifier::All),
     ("exists", Modifier::Exists),
     ("cased", Modifier::Cased),
-];
-
-/// Modifiers Sigma (or pySigma) defines that this version does not compile yet.
-const KNOWN_UNSUPPORTED: [&str; 29] = [
-    "base64",
-    "base64offset",
-    "utf16le",
-    "utf16be",
-    "utf16",
-    "wide",
-    "windash",
-    "re",
-    "i",
-    "ignorecase",
-    "m",
-    "multiline",
-    "s",
-    "dotall",
-    "cidr",
-    "fieldref",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "neq",
-    "expand",
-    "minute",
-    "hour",
-    "day",
-    "week",
-    "month",
-    "year",
-    "not",
+    ("neq", Modifier::Neq),
+    ("re", Modifier::Re),
+    ("i", Modifier::ReFlag('i')),
+    ("ignorecase", Modifier::ReFlag('i')),
+    ("m", Modifier::ReFlag('m')),
+    ("multiline", Modifier::ReFlag('m')),
+    ("s", Modifier::ReFlag('s')),
+    ("dotall", Modifier::ReFlag('s')),
+    ("base64", Modifier::Base64),
+    ("base64offset", Modifier::Base64Offset),
+    ("wide", Modifier::Wide),
+    ("utf16le", Modifier::Wide),
+    ("utf16be", Modifier::Utf16Be),
+    ("utf16", Modifier::Utf16),
+    ("windash", Modifier::Windash),
+    ("cidr", Modifier::Cidr),
+    ("fieldref", Modifier::FieldRef),
+    ("gt", Modifier::Compare(CompareOp::Gt)),
+    ("gte", Modifier::Compare(CompareOp::Gte)),
+    ("lt", Modifier::Compare(CompareOp::Lt)),
+    ("lte", Modifier::Compare(CompareOp::Lte)),
+    ("expand", Modifier::Expand),
+    ("minute", Modifier::Time(TimePart::Minute)),
+    ("hour", Modifier::Time(TimePart::Hour)),
+    ("day", Modifier::Time(TimePart::Day)),
+    ("week", Modifier::Time(TimePart::Week)),
+    ("month", Modifier::Time(TimePart::Month)),
+    ("year", Modifier::Time(TimePart::Year)),
 ];
 
 impl Modifier {
     /// Reads one modifier name (case-sensitive, as pySigma reads them).
     pub fn parse(name: &str) -> Option<Modifier> {
-        if let Some((_, m)) = SUPPORTED.iter().find(|(n, _)| *n == name) {
-            return Some(*m);
-        }
-        KNOWN_UNSUPPORTED
-            .iter()
-            .find(|n| **n == name)
-            .map(|n| Modifier::Unsupported(n))
-    }
-
-    /// The spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            Modifier::Unsupported(n) => n,
-            m => SUPPORTED
-                .iter()
-                .find(|(_, s)| *s == m)
-                .map_or("?", |(n, _)| n),
-        }
+        NAMES.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
     }
 
     /// The closest known modifier name to a misspelled one, if any is close.
     pub fn suggest(name: &str) -> Option<&'static str> {
         let lower = name.to_ascii_lowercase();
-        SUPPORTED
-            .iter()
-            .map(|(n, _)| *n)
-            .chain(KNOWN_UNSUPPORTED.iter().copied().filter(|n| n.len() > 2))
-            .map(|n| (edit_distance(&lower, n), n))
-            .filter(|(d, n)| *d <= 2.max(n.len() / 3) && *d < n.len())
-            .min()
-            .map(|(_, n)| n)
+        if let Some((n, _)) = NAMES.iter().find(|(n, _)| *n == lower) {
+            return Some(n);
+        }
+        closest(
+            &lower,
+            NAMES.iter().map(|(n, _)| *n).filter(|n| n.len() > 2),
+        )
     }
 }
 
@@ -130,12 +134,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_supported_and_known_names() {
+    fn parses_every_spelling() {
         assert_eq!(Modifier::parse("contains"), Some(Modifier::Contains));
-        assert_eq!(Modifier::parse("cased"), Some(Modifier::Cased));
-        assert_eq!(Modifier::parse("re"), Some(Modifier::Unsupported("re")));
+        assert_eq!(Modifier::parse("ignorecase"), Some(Modifier::ReFlag('i')));
+        assert_eq!(Modifier::parse("utf16le"), Some(Modifier::Wide));
+        assert_eq!(
+            Modifier::parse("gte"),
+            Some(Modifier::Compare(CompareOp::Gte))
+        );
+        assert_eq!(
+            Modifier::parse("week"),
+            Some(Modifier::Time(TimePart::Week))
+        );
         assert_eq!(Modifier::parse("Contains"), None);
         assert_eq!(Modifier::parse("contians"), None);
+        assert_eq!(Modifier::parse("not"), None);
     }
 
     #[test]
@@ -143,6 +156,7 @@ mod tests {
         assert_eq!(Modifier::suggest("contians"), Some("contains"));
         assert_eq!(Modifier::suggest("startwith"), Some("startswith"));
         assert_eq!(Modifier::suggest("Endswith"), Some("endswith"));
+        assert_eq!(Modifier::suggest("base46"), Some("base64"));
         assert_eq!(Modifier::suggest("xyzzy"), None);
     }
 

@@ -12,19 +12,17 @@ pub fn optimize(rule: Rule) -> Rule {
     one_of(rule)
 }
 
-/// Merges the exact-string alternatives of one clause (same case mode, not under `all`) into
-/// one `OneOf` set, so the emitter can write a single `match`. Order of the other patterns is
-/// kept; the set takes the place of the first exact string.
+/// Merges the exact-string alternatives of each OR group (same case mode) into one `OneOf`
+/// set, so the emitter can write a single `match`. Order of the other patterns is kept; the
+/// set takes the place of the first exact string.
 pub fn one_of(mut rule: Rule) -> Rule {
     for sel in &mut rule.selections {
         for alt in &mut sel.alternatives {
             for clause in alt {
-                if let Test::Match {
-                    all: false,
-                    patterns,
-                } = &mut clause.test
-                {
-                    *patterns = merge_exact(std::mem::take(patterns));
+                if let Test::Match { groups, .. } = &mut clause.test {
+                    for group in groups {
+                        *group = merge_exact(std::mem::take(group));
+                    }
                 }
             }
         }

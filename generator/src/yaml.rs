@@ -7,6 +7,7 @@
 use crate::ast::{Document, Entry, Node, Number, Value};
 use crate::diagnostic::Diagnostic;
 use crate::locate::{Located, Outline, Pos, Step};
+use crate::value::Placeholders;
 use serde::Deserialize;
 
 /// Parses every YAML document of one file. A syntax error stops the file (the parser cannot
@@ -239,4 +240,53 @@ fn second_key(text: &str, line: usize, col: usize, key: &str) -> Option<(usize, 
         })
         .nth(1)
         .map(|(i, _)| (i + 1, col))
+}
+
+/// Reads a placeholders file: a YAML mapping from placeholder name (without `%`) to a list of
+/// values (or a single value).
+pub fn parse_placeholders(file: &str, text: &str) -> Result<Placeholders, Vec<Diagnostic>> {
+    let outline = Outline::new(text);
+    let docs = parse(file, text, &outline)?;
+    let mut out = Placeholders::default();
+    let mut errors = Vec::new();
+    let Some(entries) = docs.first().and_then(|d| d.root.as_map()) else {
+        return Err(vec![Diagnostic::error(
+            file,
+            "a placeholders file must be a mapping `name: [value, ...]`",
+        )]);
+    };
+    for e in entries {
+        let scalar = |n: &Node| match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Number(x) => Some(x.text.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let values = match &e.value.value {
+            Value::Seq(items) => items.iter().map(scalar).collect::<Option<Vec<_>>>(),
+            _ => scalar(&e.value).map(|v| vec![v]),
+        };
+        match values {
+            Some(v) => {
+                out.0.insert(e.key.trim_matches('%').to_owned(), v);
+            }
+            None => errors.push(
+                Diagnostic::error(
+                    file,
+                    format!("placeholder `{}` must have a list of strings", e.key),
+                )
+                .at(
+                    text,
+                    e.value.loc.at.line,
+                    e.value.loc.at.col,
+                    e.value.loc.len,
+                ),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }

@@ -8,6 +8,7 @@ mod event;
 mod field;
 pub mod matchers;
 mod rule;
+mod typed;
 
 pub use event::{bool_eq, num_eq, Event, EventError, Shape};
 pub use field::{FieldPath, Leaf};
@@ -16,6 +17,9 @@ pub use matchers::{
     starts_with_ci, GlobPart,
 };
 pub use rule::{Level, LogSource, Rule, RuleInfo};
+pub use typed::{
+    field_ref, in_cidr_v4, in_cidr_v6, num_cmp, time_part, CompareOp, RefMode, Regex, TimePart,
+};
 
 #[cfg(test)]
 mod tests;

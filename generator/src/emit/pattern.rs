@@ -1,8 +1,10 @@
 //! Clauses and patterns → boolean expressions over runtime calls. Every constant is computed
-//! already (folded needles, glob parts, sorted sets); strings enter only as literals.
+//! already (folded needles, glob parts, sorted sets, networks); strings enter only as literals.
 
-use crate::ir::{Case, Clause, GlobPart, Pattern, StrPattern, Test};
-use proc_macro2::TokenStream;
+use crate::ir::{
+    Case, Cidr, Clause, CompareOp, GlobPart, Pattern, RefMode, StrPattern, Test, TimePart,
+};
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 /// Sets larger than this use a sorted slice and binary search instead of a `match`.
@@ -11,35 +13,33 @@ const MATCH_ARMS_MAX: usize = 16;
 /// One clause as a conjunction of disjunctions of `bool` expressions over `ev: &Event`
 /// (outer Vec: AND, inner Vec: OR), so the caller can parenthesise only where needed.
 pub fn clause(c: &Clause) -> Vec<Vec<TokenStream>> {
-    let field = c
-        .field
-        .as_deref()
-        .map(|f| quote!(crate::runtime::FieldPath::new(#f)));
+    let field = c.field.as_deref().map(field_path);
     match (&c.test, field) {
         (Test::Exists(true), Some(f)) => vec![vec![quote!(ev.exists(#f))]],
         (Test::Exists(false), Some(f)) => vec![vec![quote!(!ev.exists(#f))]],
         (Test::Exists(_), None) => vec![vec![quote!(false)]], // rejected by lowering
-        (
-            Test::Match {
-                all: false,
-                patterns,
-            },
-            f,
-        ) => vec![alternatives(patterns, f.as_ref())],
-        (
-            Test::Match {
-                all: true,
-                patterns,
-            },
-            f,
-        ) => patterns
-            .iter()
-            .map(|p| alternatives(std::slice::from_ref(p), f.as_ref()))
-            .collect(),
+        (Test::Match { groups, negate }, f) => {
+            let conj: Vec<Vec<TokenStream>> =
+                groups.iter().map(|g| alternatives(g, f.as_ref())).collect();
+            if !negate {
+                return conj;
+            }
+            let several = conj.len() > 1;
+            let parts = conj.into_iter().map(|any| match any.len() {
+                1 => any.into_iter().next().unwrap_or_default(),
+                _ if several => quote!((#(#any)||*)),
+                _ => quote!(#(#any)||*),
+            });
+            vec![vec![quote!(!(#(#parts)&&*))]]
+        }
     }
 }
 
-/// The tests one value list needs, text tests sharing one walk of the field.
+fn field_path(name: &str) -> TokenStream {
+    quote!(crate::runtime::FieldPath::new(#name))
+}
+
+/// The tests one OR group needs: text tests share one walk of the field, leaf tests another.
 fn alternatives(patterns: &[Pattern], field: Option<&TokenStream>) -> Vec<TokenStream> {
     let text: Vec<TokenStream> = patterns.iter().filter_map(text_test).collect();
     let mut out = Vec::new();
@@ -58,20 +58,28 @@ fn alternatives(patterns: &[Pattern], field: Option<&TokenStream>) -> Vec<TokenS
             None => quote!(ev.any_text_anywhere(|#arg| #body)),
         });
     }
-    let leaf: Vec<TokenStream> = patterns
-        .iter()
-        .filter_map(|p| match p {
-            Pattern::Num { value, text } => Some(quote!(crate::runtime::num_eq(l, #value, #text))),
-            Pattern::Bool(b) => Some(quote!(crate::runtime::bool_eq(l, #b))),
-            _ => None,
-        })
-        .collect();
+    let leaf: Vec<TokenStream> = patterns.iter().filter_map(leaf_test).collect();
     if let (false, Some(f)) = (leaf.is_empty(), field) {
         let body = join_or(leaf);
         out.push(quote!(ev.any_leaf(#f, |l| #body)));
     }
-    if let (true, Some(f)) = (patterns.contains(&Pattern::Null), field) {
-        out.push(quote!(ev.is_null(#f)));
+    if let Some(f) = field {
+        for p in patterns {
+            match p {
+                Pattern::Null => out.push(quote!(ev.is_null(#f))),
+                Pattern::FieldRef { field: other, mode } => {
+                    let other = field_path(other);
+                    let mode = match mode {
+                        RefMode::Eq => quote!(Eq),
+                        RefMode::Prefix => quote!(Prefix),
+                        RefMode::Suffix => quote!(Suffix),
+                        RefMode::Contains => quote!(Contains),
+                    };
+                    out.push(quote!(ev.any_text(#f, |a| ev.any_text(#other, |b| crate::runtime::field_ref(a, b, crate::runtime::RefMode::#mode)))));
+                }
+                _ => {}
+            }
+        }
     }
     out
 }
@@ -83,7 +91,25 @@ fn join_or(items: Vec<TokenStream>) -> TokenStream {
     }
 }
 
-/// A test on the text `v: &str`, for string patterns.
+/// A test on a leaf `l: Leaf` (numbers and booleans compare by value, not text).
+fn leaf_test(p: &Pattern) -> Option<TokenStream> {
+    Some(match p {
+        Pattern::Num { value, text } => quote!(crate::runtime::num_eq(l, #value, #text)),
+        Pattern::Bool(b) => quote!(crate::runtime::bool_eq(l, #b)),
+        Pattern::Compare { op, value } => {
+            let op = match op {
+                CompareOp::Gt => quote!(Gt),
+                CompareOp::Gte => quote!(Gte),
+                CompareOp::Lt => quote!(Lt),
+                CompareOp::Lte => quote!(Lte),
+            };
+            quote!(crate::runtime::num_cmp(l, crate::runtime::CompareOp::#op, #value))
+        }
+        _ => return None,
+    })
+}
+
+/// A test on the text `v: &str`.
 fn text_test(p: &Pattern) -> Option<TokenStream> {
     Some(match p {
         Pattern::Str(s, Case::Sensitive) => match s {
@@ -114,8 +140,43 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
             let items = set.iter();
             quote!(crate::runtime::in_sorted_ci(v, &[#(#items),*]))
         }
-        Pattern::Num { .. } | Pattern::Bool(_) | Pattern::Null => return None,
+        Pattern::Regex(re) => quote!({
+            static RE: crate::runtime::Regex = crate::runtime::Regex::new(#re);
+            RE.is_match(v)
+        }),
+        Pattern::Cidr(Cidr::V4(addr, len)) => {
+            let octets = addr.to_be_bytes().map(Literal::u8_unsuffixed);
+            let len = Literal::u8_unsuffixed(*len);
+            quote!(crate::runtime::in_cidr_v4(v, [#(#octets),*], #len))
+        }
+        Pattern::Cidr(Cidr::V6(addr, len)) => {
+            let segments = std::net::Ipv6Addr::from(*addr).segments().map(hex_u16);
+            let len = Literal::u8_unsuffixed(*len);
+            quote!(crate::runtime::in_cidr_v6(v, [#(#segments),*], #len))
+        }
+        Pattern::TimePart { part, value } => {
+            let part = match part {
+                TimePart::Minute => quote!(Minute),
+                TimePart::Hour => quote!(Hour),
+                TimePart::Day => quote!(Day),
+                TimePart::Week => quote!(Week),
+                TimePart::Month => quote!(Month),
+                TimePart::Year => quote!(Year),
+            };
+            let value = Literal::i64_unsuffixed(*value);
+            quote!(crate::runtime::time_part(v, crate::runtime::TimePart::#part) == ::core::option::Option::Some(#value))
+        }
+        Pattern::Num { .. }
+        | Pattern::Bool(_)
+        | Pattern::Null
+        | Pattern::Compare { .. }
+        | Pattern::FieldRef { .. } => return None,
     })
+}
+
+fn hex_u16(x: u16) -> TokenStream {
+    // A hex literal is how people read IPv6 segments; it is a valid integer token.
+    format!("{x:#x}").parse().unwrap_or_else(|_| quote!(#x))
 }
 
 fn glob(parts: &[GlobPart], ci: bool) -> TokenStream {

@@ -5,11 +5,104 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// Every rule of a rule set, sorted by source path then document index.
-#[derive(Debug, Clone, PartialEq)]
+/// Every document of a rule set, each list sorted by source path then document index.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleSet {
-    /// The rules.
+    /// The detection rules (with the filters that apply to them already folded in).
     pub rules: Vec<Rule>,
+    /// Sigma filter documents.
+    pub filters: Vec<Filter>,
+    /// Correlation rules: parsed, validated and resolved, not yet evaluated.
+    pub correlations: Vec<Correlation>,
+}
+
+/// What one rule file document is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A detection rule.
+    Rule(Rule),
+    /// A filter (meta-filter) document.
+    Filter(Filter),
+    /// A correlation rule.
+    Correlation(Correlation),
+}
+
+/// A reference to another rule by id or name, with where it is written (a diagnostic with
+/// no message yet, for errors found when the whole set is known).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// The id or name.
+    pub name: String,
+    /// Its position.
+    pub at: crate::diagnostic::Diagnostic,
+}
+
+/// A Sigma filter: selections and a condition AND-ed onto the rules it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// Source file, `/`-separated, relative to the rules directory.
+    pub source: String,
+    /// Document index in the file.
+    pub doc: usize,
+    /// Metadata (title, id, logsource, ...).
+    pub meta: Meta,
+    /// The rules it applies to: `None` for `any` (every rule its logsource covers).
+    pub rules: Option<Vec<Reference>>,
+    /// Its selections.
+    pub selections: Vec<Selection>,
+    /// Its condition over its own selections.
+    pub condition: Expr,
+    /// The condition as written.
+    pub condition_text: String,
+}
+
+/// The kinds of correlation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CorrelationType {
+    /// `event_count`
+    EventCount,
+    /// `value_count`
+    ValueCount,
+    /// `temporal`
+    Temporal,
+    /// `temporal_ordered`
+    TemporalOrdered,
+    /// `value_sum`
+    ValueSum,
+    /// `value_avg`
+    ValueAvg,
+    /// `value_percentile`
+    ValuePercentile,
+    /// `value_median`
+    ValueMedian,
+}
+
+/// A correlation rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// Source file.
+    pub source: String,
+    /// Document index in the file.
+    pub doc: usize,
+    /// Metadata.
+    pub meta: Meta,
+    /// The kind.
+    pub kind: CorrelationType,
+    /// The rules (or correlations) it correlates.
+    pub rules: Vec<Reference>,
+    /// `group-by` fields.
+    pub group_by: Vec<String>,
+    /// The window, in seconds.
+    pub timespan: u64,
+    /// The condition: operator and number (absent for temporal types, which default to
+    /// "all rules seen").
+    pub condition: Option<(String, f64)>,
+    /// `condition.field` (value_* types).
+    pub fields: Vec<String>,
+    /// `aliases`: alias → (rule → field).
+    pub aliases: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// `generate`.
+    pub generate: bool,
 }
 
 /// One detection rule.

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod format;
 pub mod ir;
+pub mod link;
 pub mod locate;
 pub mod lower;
 pub mod modifier;
@@ -106,8 +107,9 @@ pub fn lower_with(
             Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
         }
     }
+    let set = link::link(rules, &mut diags);
     diags.sort();
-    (ir::RuleSet { rules }, diags)
+    (set, diags)
 }
 
 /// Generates the Rust for a set of rule files. Pure: no file system access.
@@ -127,6 +129,7 @@ pub fn generate_with(
     }
     let rules = ir::RuleSet {
         rules: rules.rules.into_iter().map(optimize::optimize).collect(),
+        ..rules
     };
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {

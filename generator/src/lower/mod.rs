@@ -10,6 +10,8 @@ use crate::modifier::{closest, Modifier};
 use crate::value::{self, Placeholders};
 use std::collections::BTreeSet;
 
+mod meta_docs;
+
 /// Keys of a detection rule that Sigma defines; every other top-level key is kept as custom.
 const RULE_KEYS: [&str; 21] = [
     "title",
@@ -61,8 +63,8 @@ pub fn lower_file(
     outline: &Outline,
     docs: &[Document],
     placeholders: Option<&Placeholders>,
-) -> (Vec<ir::Rule>, Vec<Diagnostic>) {
-    let mut rules = Vec::new();
+) -> (Vec<ir::Document>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
     let mut diags = Vec::new();
     for doc in docs {
         let mut cx = Lowerer {
@@ -71,16 +73,17 @@ pub fn lower_file(
             text,
             outline,
             placeholders,
+            section: "detection",
             diags: Vec::new(),
         };
-        let rule = cx.document(doc);
+        let lowered = cx.document(doc);
         let failed = cx.diags.iter().any(Diagnostic::is_error);
         diags.append(&mut cx.diags);
-        if let (Some(rule), false) = (rule, failed) {
-            rules.push(rule);
+        if let (Some(d), false) = (lowered, failed) {
+            out.push(d);
         }
     }
-    (rules, diags)
+    (out, diags)
 }
 
 struct Lowerer<'a> {
@@ -89,6 +92,8 @@ struct Lowerer<'a> {
     text: &'a str,
     outline: &'a Outline,
     placeholders: Option<&'a Placeholders>,
+    /// `detection` for rules, `filter` for filter documents: where selections live.
+    section: &'static str,
     diags: Vec<Diagnostic>,
 }
 
@@ -138,31 +143,38 @@ impl Lowerer<'_> {
         self.error(&loc, path, message, help);
     }
 
-    fn document(&mut self, doc: &Document) -> Option<ir::Rule> {
+    fn document(&mut self, doc: &Document) -> Option<ir::Document> {
         let Some(entries) = doc.root.as_map() else {
             self.error(
                 &doc.root.loc,
                 "",
-                format!(
-                    "a rule must be a YAML mapping, found {}",
-                    doc.root.value.kind()
-                ),
+                format!("a rule must be a YAML mapping, found {}", doc.root.value.kind()),
                 Some("a rule file holds `title:`, `logsource:` and `detection:` at the top level, without a leading `-`".into()),
             );
             return None;
         };
-        for kind in ["correlation", "filter"] {
-            if let Some(node) = doc.root.get(kind) {
-                self.error(
-                    &node.loc,
-                    kind,
-                    format!("Sigma {kind} documents are not supported yet"),
-                    Some("only detection rules compile in this version; move the document to its own file and leave it out of the rules directory".into()),
-                );
-                return None;
-            }
+        if let Some(node) = doc.root.get("action") {
+            self.error(
+                &node.loc,
+                "action",
+                "Sigma 1 collection actions (`action: global` ...) are not supported",
+                Some("write each rule as a complete document".into()),
+            );
+            return None;
         }
-        let meta = self.meta(&doc.root, entries);
+        if let Some(node) = doc.root.get("correlation") {
+            let meta = self.meta(&doc.root, entries, false);
+            return self
+                .correlation(node, meta?, doc.index)
+                .map(ir::Document::Correlation);
+        }
+        if let Some(node) = doc.root.get("filter") {
+            let meta = self.meta(&doc.root, entries, true);
+            return self
+                .filter(node, meta?, doc.index)
+                .map(ir::Document::Filter);
+        }
+        let meta = self.meta(&doc.root, entries, true);
         let Some(detection) = doc.root.get("detection") else {
             self.error(
                 &doc.root.loc,
@@ -176,19 +188,19 @@ impl Lowerer<'_> {
             return None;
         };
         let (selections, condition, condition_text) = self.detection(detection)?;
-        Some(ir::Rule {
+        Some(ir::Document::Rule(ir::Rule {
             source: self.rel.to_owned(),
             doc: doc.index,
             meta: meta?,
             selections,
             condition,
             condition_text,
-        })
+        }))
     }
 
     // ---- metadata -----------------------------------------------------------------------
 
-    fn meta(&mut self, root: &Node, entries: &[Entry]) -> Option<ir::Meta> {
+    fn meta(&mut self, root: &Node, entries: &[Entry], needs_logsource: bool) -> Option<ir::Meta> {
         let mut meta = ir::Meta::default();
         let mut ok = true;
         match root.get("title") {
@@ -214,7 +226,7 @@ impl Lowerer<'_> {
             let key = entry.key.as_str();
             let node = &entry.value;
             match key {
-                "title" | "detection" => {}
+                "title" | "detection" | "filter" | "correlation" => {}
                 "id" => {
                     meta.id = self.string(node, key);
                     if let Some(id) = &meta.id {
@@ -289,14 +301,12 @@ impl Lowerer<'_> {
                     );
                 }
                 _ => {
-                    debug_assert!(
-                        !RULE_KEYS.contains(&key) || matches!(key, "correlation" | "filter")
-                    );
+                    debug_assert!(!RULE_KEYS.contains(&key));
                     meta.custom.insert(key.to_owned(), json_of(&node.value));
                 }
             }
         }
-        if root.get("logsource").is_none() {
+        if needs_logsource && root.get("logsource").is_none() {
             self.error(&root.loc, "", "missing `logsource`", Some("say where the rule applies, e.g. `logsource: {product: kubernetes, service: audit}`".into()));
             ok = false;
         }
@@ -488,9 +498,16 @@ impl Lowerer<'_> {
         let Some(entries) = node.as_map() else {
             self.error_at_value(
                 node,
-                "detection",
-                format!("`detection` must be a mapping, found {}", node.value.kind()),
-                Some("put each selection and `condition` under `detection:`".into()),
+                self.section,
+                format!(
+                    "`{}` must be a mapping, found {}",
+                    self.section,
+                    node.value.kind()
+                ),
+                Some(format!(
+                    "put each selection and `condition` under `{}:`",
+                    self.section
+                )),
             );
             return None;
         };
@@ -499,9 +516,10 @@ impl Lowerer<'_> {
         for e in entries {
             match e.key.as_str() {
                 "condition" => condition_node = Some(&e.value),
+                "rules" if self.section == "filter" => {}
                 "timeframe" => self.error(
                     &e.value.loc,
-                    "detection.timeframe",
+                    &format!("{}.timeframe", self.section),
                     "`timeframe` is Sigma 1 syntax",
                     Some("time windows belong in a correlation rule".into()),
                 ),
@@ -518,17 +536,23 @@ impl Lowerer<'_> {
         let Some(cond) = condition_node else {
             self.error(
                 &node.loc,
-                "detection",
+                self.section,
                 "missing `condition`",
-                Some("add e.g. `condition: selection` under `detection:`".into()),
+                Some(format!(
+                    "add e.g. `condition: selection` under `{}:`",
+                    self.section
+                )),
             );
             return None;
         };
-        if entries.len() == 1 {
+        if !entries.iter().any(|e| {
+            !matches!(e.key.as_str(), "condition" | "timeframe" | "rules")
+                || (e.key == "rules" && self.section == "detection")
+        }) {
             self.error(
                 &node.loc,
-                "detection",
-                "`detection` has no selection",
+                self.section,
+                format!("`{}` has no selection", self.section),
                 Some("add a selection, e.g. `selection:` with `field: value` lines".into()),
             );
             return None;
@@ -536,7 +560,11 @@ impl Lowerer<'_> {
         let names: Vec<&str> = entries
             .iter()
             .map(|e| e.key.as_str())
-            .filter(|k| *k != "condition" && *k != "timeframe")
+            .filter(|k| {
+                *k != "condition"
+                    && *k != "timeframe"
+                    && !(*k == "rules" && self.section == "filter")
+            })
             .collect();
         let (expr, text) = self.condition(cond, &names)?;
         if selections.len() != names.len() {
@@ -554,7 +582,7 @@ impl Lowerer<'_> {
                     let d = self
                         .diag(
                             &loc,
-                            "detection",
+                            self.section,
                             format!("selection `{}` is not used in the condition", sel.name),
                         )
                         .with_help("use it in `condition` or delete it")
@@ -577,7 +605,7 @@ impl Lowerer<'_> {
                         other => {
                             self.error_at_value(
                                 item,
-                                "detection.condition",
+                                &format!("{}.condition", self.section),
                                 format!("a condition must be a string, found {}", other.kind()),
                                 None,
                             );
@@ -590,7 +618,7 @@ impl Lowerer<'_> {
             other => {
                 self.error_at_value(
                     node,
-                    "detection.condition",
+                    &format!("{}.condition", self.section),
                     format!(
                         "`condition` must be a string or a list of strings, found {}",
                         other.kind()
@@ -612,7 +640,7 @@ impl Lowerer<'_> {
                     let loc = self.condition_loc(at, text, e.span.start, e.span.end);
                     self.error(
                         &loc,
-                        "detection.condition",
+                        &format!("{}.condition", self.section),
                         format!("bad condition: {}", e.message),
                         e.help,
                     );
@@ -679,7 +707,7 @@ impl Lowerer<'_> {
                     };
                     self.error(
                         &loc,
-                        "detection.condition",
+                        &format!("{}.condition", self.section),
                         format!("undefined selection `{name}`"),
                         Some(help),
                     );
@@ -718,7 +746,7 @@ impl Lowerer<'_> {
                     };
                     self.error(
                         &loc,
-                        "detection.condition",
+                        &format!("{}.condition", self.section),
                         what,
                         Some(format!("defined selections: {}", names.join(", "))),
                     );
@@ -750,7 +778,7 @@ impl Lowerer<'_> {
     }
 
     fn selection(&mut self, name: &str, node: &Node) -> Option<Selection> {
-        let path = format!("detection.{name}");
+        let path = format!("{}.{name}", self.section);
         let errors_before = self.error_count();
         let mut alternatives = Vec::new();
         match &node.value {

@@ -1042,6 +1042,7 @@ impl Lowerer<'_> {
         let mut groups: Vec<Vec<Pattern>> = Vec::new();
         let mut failed = false;
         for item in items {
+            self.yaml11_check(item, path);
             match value::apply(&item.value, &mods, field.is_none(), self.placeholders) {
                 Ok(patterns) if all || groups.is_empty() => groups.push(patterns),
                 Ok(patterns) => groups[0].extend(patterns),
@@ -1071,11 +1072,38 @@ impl Lowerer<'_> {
         })
     }
 
+    /// Warns about an unquoted scalar that YAML 1.1 (PyYAML, so pySigma) reads differently
+    /// from YAML 1.2 (serde_yaml, so us), e.g. `yes`, `010`, `1_000`, `1:20`, dates, `1e3`.
+    fn yaml11_check(&mut self, node: &Node, path: &str) {
+        let Some(at) = node.loc.value else { return };
+        let Some(line) = self.text.lines().nth(at.line.saturating_sub(1)) else {
+            return;
+        };
+        let raw: String = line.chars().skip(at.col.saturating_sub(1)).collect();
+        let raw = match raw.find(" #") {
+            Some(i) => &raw[..i],
+            None => raw.as_str(),
+        };
+        let raw = raw.trim();
+        if raw.starts_with(['\'', '"', '[', '{', '|', '>', '&', '*', '!']) || raw.is_empty() {
+            return;
+        }
+        let reading = yaml11_reading(raw);
+        if let Some(reading) = reading {
+            let d = self
+                .diag(&value_loc(node), path, format!("unquoted `{raw}` is {reading} in YAML 1.1 (pySigma) but {} here (YAML 1.2)", node.value.kind()))
+                .with_help(format!("quote it (`'{raw}'`) so that every Sigma tool reads it the same way"))
+                .warning();
+            self.diags.push(d);
+        }
+    }
+
     /// A keyword list (`- value` items of a selection): each item is searched in every value.
     fn keywords(&mut self, items: &[&Node], path: &str) -> Option<Clause> {
         let mut patterns = Vec::new();
         let mut failed = false;
         for item in items {
+            self.yaml11_check(item, path);
             match value::apply(&item.value, &[], true, self.placeholders) {
                 Ok(p) => patterns.extend(p),
                 Err(problem) => {
@@ -1091,6 +1119,55 @@ impl Lowerer<'_> {
                 negate: false,
             },
         })
+    }
+}
+
+/// What YAML 1.1 makes of a plain scalar when YAML 1.2 reads it differently.
+fn yaml11_reading(raw: &str) -> Option<&'static str> {
+    const BOOLS: [&str; 16] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF",
+    ];
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = raw.strip_prefix(['+', '-']).unwrap_or(raw);
+    if BOOLS.contains(&raw) {
+        Some("a boolean")
+    } else if unsigned.len() > 1
+        && unsigned.starts_with('0')
+        && unsigned.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        Some("an octal number")
+    } else if unsigned.starts_with("0o") {
+        Some("a string")
+    } else if unsigned.contains('_')
+        && unsigned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'_' || b == b'.')
+        && unsigned.bytes().any(|b| b.is_ascii_digit())
+    {
+        Some("a number")
+    } else if unsigned.contains(':')
+        && unsigned.split(':').all(digits)
+        && unsigned.split(':').skip(1).all(|p| p.len() <= 2)
+    {
+        Some("a base-60 number")
+    } else if raw.len() >= 10
+        && raw.as_bytes()[4] == b'-'
+        && digits(&raw[..4])
+        && raw[5..]
+            .chars()
+            .take(5)
+            .all(|c| c.is_ascii_digit() || c == '-')
+    {
+        Some("a date")
+    } else if !unsigned.contains('.')
+        && unsigned.contains(['e', 'E'])
+        && unsigned.parse::<f64>().is_ok()
+        && !unsigned.starts_with(['e', 'E'])
+    {
+        Some("a string")
+    } else {
+        None
     }
 }
 
@@ -1210,6 +1287,29 @@ mod tests {
         assert!(!name_glob("sel", "sel2"));
         assert!(name_glob("a*a", "aa"));
         assert!(!name_glob("a*a", "a"));
+    }
+
+    #[test]
+    fn yaml11_differences() {
+        for (raw, want) in [
+            ("yes", Some("a boolean")),
+            ("Off", Some("a boolean")),
+            ("010", Some("an octal number")),
+            ("0o17", Some("a string")),
+            ("1_000", Some("a number")),
+            ("1:20", Some("a base-60 number")),
+            ("2024-01-01", Some("a date")),
+            ("1e3", Some("a string")),
+            ("true", None),
+            ("10", None),
+            ("0", None),
+            ("1.5", None),
+            ("get", None),
+            ("a:b", None),
+            ("0x17", None),
+        ] {
+            assert_eq!(yaml11_reading(raw), want, "{raw}");
+        }
     }
 
     #[test]

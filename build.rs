@@ -8,11 +8,12 @@ fn main() {
     let rules = std::env::var_os("SIGMA_RULES_DIR")
         .map_or_else(|| PathBuf::from("detections"), PathBuf::from);
     let placeholders = std::env::var_os("SIGMA_PLACEHOLDERS").map(PathBuf::from);
-    for input in std::iter::once(&rules).chain(&placeholders) {
+    let ecs = PathBuf::from("pipelines/kubernetes-ecs.yml");
+    for input in [&rules, &ecs].into_iter().chain(&placeholders) {
         println!("cargo::rerun-if-changed={}", input.display());
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    match sigma_gen::build(&rules, placeholders.as_deref(), &out) {
+    match sigma_gen::build(&rules, placeholders.as_deref(), Some(&ecs), &out) {
         Ok(warnings) => warnings
             .0
             .iter()

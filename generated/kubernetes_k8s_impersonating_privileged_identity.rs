@@ -47,7 +47,13 @@ pub fn matches(ev: &crate::runtime::Event) -> bool {
 ///     impersonatedUser.username: '*'
 /// ```
 fn sel_impersonation(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(crate::runtime::FieldPath::new("impersonatedUser.username"), |_| true)
+    ev.any_text(
+        crate::runtime::FieldPath::mapped(
+            "impersonatedUser.username",
+            "kubernetes.audit.impersonatedUser.username",
+        ),
+        |_| true,
+    )
 }
 
 /// Selection `filter_eks_impersonated`:
@@ -60,7 +66,10 @@ fn sel_impersonation(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("impersonatedUser.username"),
+        crate::runtime::FieldPath::mapped(
+            "impersonatedUser.username",
+            "kubernetes.audit.impersonatedUser.username",
+        ),
         |v| v == "eks-event-service:event-controller" || v.starts_with("eks:"),
     )
 }
@@ -73,7 +82,10 @@ fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_allowed(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("annotations.authorization.k8s.io/decision"),
+        crate::runtime::FieldPath::mapped(
+            "annotations.authorization.k8s.io/decision",
+            "kubernetes.audit.annotations.authorization_k8s_io/decision",
+        ),
         |v| v == "allow",
     )
 }
@@ -92,7 +104,7 @@ fn sel_allowed(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_verb(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("verb"),
+        crate::runtime::FieldPath::mapped("verb", "kubernetes.audit.verb"),
         |v| match v {
             "create" | "delete" | "get" | "list" | "patch" | "update" => true,
             _ => false,
@@ -120,7 +132,10 @@ fn sel_verb(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("impersonatedUser.username"),
+        crate::runtime::FieldPath::mapped(
+            "impersonatedUser.username",
+            "kubernetes.audit.impersonatedUser.username",
+        ),
         |v| (
             match v {
                 "admin" | "cluster-admin" | "kubernetes-admin" | "system:admin"
@@ -145,7 +160,10 @@ fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("impersonatedUser.groups"),
+        crate::runtime::FieldPath::mapped(
+            "impersonatedUser.groups",
+            "kubernetes.audit.impersonatedUser.groups",
+        ),
         |v| match v {
             "cluster-admin" | "system:cluster-admins" | "system:masters" => true,
             _ => false,
@@ -173,7 +191,7 @@ fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::new("user.username"),
+        crate::runtime::FieldPath::mapped("user.username", "user.name"),
         |v| (
             match v {
                 "acsService" | "aksService" | "masterclient" | "nodeclient"

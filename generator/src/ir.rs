@@ -120,6 +120,30 @@ pub struct Rule {
     pub condition: Expr,
     /// The condition as written (several conditions are joined with ` | `).
     pub condition_text: String,
+    /// Field names in ECS documents, for fields an ECS pipeline renames (rule field → ECS).
+    pub ecs_fields: BTreeMap<String, String>,
+}
+
+impl Rule {
+    /// Every field the rule reads (tested fields and `fieldref` targets), sorted.
+    pub fn fields(&self) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        for clause in self
+            .selections
+            .iter()
+            .flat_map(|s| s.alternatives.iter().flatten())
+        {
+            out.extend(clause.field.as_deref());
+            if let Test::Match { groups, .. } = &clause.test {
+                for p in groups.iter().flatten() {
+                    if let Pattern::FieldRef { field, .. } = p {
+                        out.insert(field.as_str());
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Sigma metadata, as written.

@@ -22,6 +22,7 @@ pub mod lower;
 pub mod modifier;
 pub mod optimize;
 pub mod output;
+pub mod pipeline;
 pub mod source;
 pub mod value;
 pub mod wildcard;
@@ -49,6 +50,8 @@ pub struct Generated {
 pub struct Options {
     /// Values for `|expand` placeholders.
     pub placeholders: Option<value::Placeholders>,
+    /// The field mapping for ECS documents.
+    pub ecs: Option<pipeline::Pipeline>,
 }
 
 impl Options {
@@ -62,6 +65,19 @@ impl Options {
             )])
         })?;
         self.placeholders = Some(yaml::parse_placeholders(&file, &text).map_err(Diagnostics)?);
+        Ok(self)
+    }
+
+    /// Options with the ECS field mapping read from a pipeline file.
+    pub fn with_ecs_pipeline(mut self, path: &Path) -> Result<Options, Diagnostics> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostics(vec![Diagnostic::error(
+                &file,
+                format!("cannot read pipeline: {e}"),
+            )])
+        })?;
+        self.ecs = Some(pipeline::Pipeline::parse(&file, &text).map_err(Diagnostics)?);
         Ok(self)
     }
 }
@@ -127,10 +143,23 @@ pub fn generate_with(
     if diags.has_errors() {
         return Err(diags);
     }
-    let rules = ir::RuleSet {
+    let mut rules = ir::RuleSet {
         rules: rules.rules.into_iter().map(optimize::optimize).collect(),
         ..rules
     };
+    if let Some(ecs) = &options.ecs {
+        for rule in &mut rules.rules {
+            rule.ecs_fields = rule
+                .fields()
+                .into_iter()
+                .filter_map(|f| {
+                    ecs.map(f, &rule.meta.logsource)
+                        .filter(|m| m != f)
+                        .map(|m| (f.to_owned(), m))
+                })
+                .collect();
+        }
+    }
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {
         match format::format(&file) {
@@ -173,18 +202,22 @@ pub fn generate_dir(rules_dir: &Path, options: &Options) -> Result<Generated, Di
     }
 }
 
-/// What build.rs calls: generates from `rules_dir` (with placeholder values from
-/// `placeholders`, if given) into `out_dir/generated/`. Returns the warnings, or every
-/// diagnostic when there is an error.
+/// What build.rs calls: generates from `rules_dir` into `out_dir/generated/`, with
+/// placeholder values and an ECS field-mapping pipeline when given. Returns the warnings, or
+/// every diagnostic when there is an error.
 pub fn build(
     rules_dir: &Path,
     placeholders: Option<&Path>,
+    ecs_pipeline: Option<&Path>,
     out_dir: &Path,
 ) -> Result<Diagnostics, Diagnostics> {
-    let options = match placeholders {
-        Some(p) => Options::default().with_placeholders_file(p)?,
-        None => Options::default(),
-    };
+    let mut options = Options::default();
+    if let Some(p) = placeholders {
+        options = options.with_placeholders_file(p)?;
+    }
+    if let Some(p) = ecs_pipeline {
+        options = options.with_ecs_pipeline(p)?;
+    }
     let generated = generate_dir(rules_dir, &options)?;
     let dir = out_dir.join("generated");
     generated.output.write(&dir).map_err(|e| {

@@ -81,11 +81,14 @@ fn parse_args(args: &[String], allowed: &[&str]) -> Result<Args, String> {
     Ok(parsed)
 }
 
+/// Options as build.rs sets them: placeholders when given, and the shipped ECS pipeline.
 fn options(placeholders: Option<&Path>) -> Result<Options, Diagnostics> {
-    match placeholders {
-        Some(p) => Options::default().with_placeholders_file(p),
-        None => Ok(Options::default()),
+    let mut options =
+        Options::default().with_ecs_pipeline(&workspace().join("pipelines/kubernetes-ecs.yml"))?;
+    if let Some(p) = placeholders {
+        options = options.with_placeholders_file(p)?;
     }
+    Ok(options)
 }
 
 fn write(args: &[String]) -> ExitCode {

@@ -6,21 +6,24 @@ use crate::ir::{
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
+use std::collections::BTreeMap;
 
 /// Sets larger than this use a sorted slice and binary search instead of a `match`.
 const MATCH_ARMS_MAX: usize = 16;
 
 /// One clause as a conjunction of disjunctions of `bool` expressions over `ev: &Event`
 /// (outer Vec: AND, inner Vec: OR), so the caller can parenthesise only where needed.
-pub fn clause(c: &Clause) -> Vec<Vec<TokenStream>> {
-    let field = c.field.as_deref().map(field_path);
+pub fn clause(c: &Clause, ecs: &BTreeMap<String, String>) -> Vec<Vec<TokenStream>> {
+    let field = c.field.as_deref().map(|f| field_path(f, ecs));
     match (&c.test, field) {
         (Test::Exists(true), Some(f)) => vec![vec![quote!(ev.exists(#f))]],
         (Test::Exists(false), Some(f)) => vec![vec![quote!(!ev.exists(#f))]],
         (Test::Exists(_), None) => vec![vec![quote!(false)]], // rejected by lowering
         (Test::Match { groups, negate }, f) => {
-            let conj: Vec<Vec<TokenStream>> =
-                groups.iter().map(|g| alternatives(g, f.as_ref())).collect();
+            let conj: Vec<Vec<TokenStream>> = groups
+                .iter()
+                .map(|g| alternatives(g, f.as_ref(), ecs))
+                .collect();
             if !negate {
                 return conj;
             }
@@ -35,12 +38,20 @@ pub fn clause(c: &Clause) -> Vec<Vec<TokenStream>> {
     }
 }
 
-fn field_path(name: &str) -> TokenStream {
-    quote!(crate::runtime::FieldPath::new(#name))
+/// A field as the runtime looks it up: its name, and its ECS name when a pipeline renames it.
+fn field_path(name: &str, ecs: &BTreeMap<String, String>) -> TokenStream {
+    match ecs.get(name) {
+        Some(mapped) => quote!(crate::runtime::FieldPath::mapped(#name, #mapped)),
+        None => quote!(crate::runtime::FieldPath::new(#name)),
+    }
 }
 
 /// The tests one OR group needs: text tests share one walk of the field, leaf tests another.
-fn alternatives(patterns: &[Pattern], field: Option<&TokenStream>) -> Vec<TokenStream> {
+fn alternatives(
+    patterns: &[Pattern],
+    field: Option<&TokenStream>,
+    ecs: &BTreeMap<String, String>,
+) -> Vec<TokenStream> {
     let text: Vec<TokenStream> = patterns.iter().filter_map(text_test).collect();
     let mut out = Vec::new();
     if !text.is_empty() {
@@ -68,7 +79,7 @@ fn alternatives(patterns: &[Pattern], field: Option<&TokenStream>) -> Vec<TokenS
             match p {
                 Pattern::Null => out.push(quote!(ev.is_null(#f))),
                 Pattern::FieldRef { field: other, mode } => {
-                    let other = field_path(other);
+                    let other = field_path(other, ecs);
                     let mode = match mode {
                         RefMode::Eq => quote!(Eq),
                         RefMode::Prefix => quote!(Prefix),

@@ -20,7 +20,7 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
         rule.selections
             .iter()
             .zip(&fns)
-            .map(|(s, f)| selection(s, f)),
+            .map(|(s, f)| selection(s, f, &rule.ecs_fields)),
     );
     items
 }
@@ -136,7 +136,11 @@ fn group(e: &Expr, fns: &[Ident]) -> TokenStream {
     }
 }
 
-fn selection(sel: &Selection, f: &Ident) -> TokenStream {
+fn selection(
+    sel: &Selection,
+    f: &Ident,
+    ecs: &std::collections::BTreeMap<String, String>,
+) -> TokenStream {
     let doc = Doc::default()
         .line(&format!("Selection `{}`:", sel.name))
         .blank()
@@ -146,7 +150,10 @@ fn selection(sel: &Selection, f: &Ident) -> TokenStream {
         .alternatives
         .iter()
         .map(|clauses| {
-            let groups: Vec<Vec<TokenStream>> = clauses.iter().flat_map(pattern::clause).collect();
+            let groups: Vec<Vec<TokenStream>> = clauses
+                .iter()
+                .flat_map(|c| pattern::clause(c, ecs))
+                .collect();
             let in_and = groups.len() > 1;
             groups
                 .into_iter()

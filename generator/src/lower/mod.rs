@@ -195,6 +195,7 @@ impl Lowerer<'_> {
             selections,
             condition,
             condition_text,
+            ecs_fields: Default::default(),
         }))
     }
 

@@ -21,9 +21,17 @@ fn raw_and_ecs_forms_of_the_synthetic_cases_agree() {
     if common::other_rule_set() {
         return;
     }
-    let Some(shared) = common::shared() else { return };
-    let raw = verdicts(&shared.join("data/synthetic/flagship_cases.ndjson"), Shape::Raw);
-    let ecs = verdicts(&shared.join("data/synthetic/flagship_cases_ecs.ndjson"), Shape::Ecs);
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let raw = verdicts(
+        &shared.join("data/synthetic/flagship_cases.ndjson"),
+        Shape::Raw,
+    );
+    let ecs = verdicts(
+        &shared.join("data/synthetic/flagship_cases_ecs.ndjson"),
+        Shape::Ecs,
+    );
     assert_eq!(raw.len(), 20);
     assert_eq!(raw.iter().filter(|m| **m).count(), 6, "{raw:?}");
     assert_eq!(raw, ecs);
@@ -34,8 +42,13 @@ fn an_ecs_document_read_as_raw_does_not_match() {
     if common::other_rule_set() {
         return;
     }
-    let Some(shared) = common::shared() else { return };
+    let Some(shared) = common::shared() else {
+        return;
+    };
     // The mapping is what makes ECS documents match: read with raw names, nothing does.
-    let as_raw = verdicts(&shared.join("data/synthetic/flagship_cases_ecs.ndjson"), Shape::Raw);
+    let as_raw = verdicts(
+        &shared.join("data/synthetic/flagship_cases_ecs.ndjson"),
+        Shape::Raw,
+    );
     assert!(as_raw.iter().all(|m| !m));
 }

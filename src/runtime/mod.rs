@@ -4,6 +4,7 @@
 //! documented and unit-tested; the generator precomputes every constant (folded needles,
 //! wildcard parts, sorted sets) so these functions never parse a pattern at run time.
 
+pub mod decode;
 mod event;
 mod field;
 pub mod matchers;
@@ -23,3 +24,5 @@ pub use typed::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_decode;

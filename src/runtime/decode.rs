@@ -1,0 +1,589 @@
+//! Field-selective decoding: one pass over a JSON line that keeps exactly the values the
+//! compiled rule set reads and skips everything else without building it.
+//!
+//! The rule set's field names (see the generated `FIELDS` tables) are matched against keys as
+//! the scanner goes, under the dotted-key rule of `field.rs`: at each object a key matches a
+//! field when it spells the field's remaining name up to a dot (descend) or to its end (a
+//! value). Arrays are transparent. Strings borrow from the line unless they hold escapes.
+//!
+//! The scanner validates the whole line as serde_json would (grammar, escapes, surrogates,
+//! number range, nesting depth, trailing characters), so a line is an event on the fast path
+//! exactly when it is one for a full parse. The one shape it does not follow, a duplicate key
+//! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
+
+use memchr::memchr2;
+use std::borrow::Cow;
+
+/// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
+const MAX_DEPTH: usize = 128;
+
+/// The field names one event shape is decoded for.
+#[derive(Debug)]
+pub struct FieldTable {
+    /// Field names (dotted), indexed by field id.
+    pub names: &'static [&'static str],
+    /// Some rule searches every value (keywords): keep every scalar leaf too.
+    pub all_leaves: bool,
+}
+
+/// A decoded scalar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    /// A string (borrowed unless it had escapes).
+    Str(Cow<'a, str>),
+    /// A number, as written.
+    Num(&'a str),
+    /// A boolean.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// An object (present and not null, no text form).
+    Object,
+}
+
+/// The decoded values of one event: per field id, whether the field is present and its leaves.
+#[derive(Debug, Default)]
+pub struct Slots<'a> {
+    present: Vec<bool>,
+    leaves: Vec<Vec<Scalar<'a>>>,
+    /// Every scalar leaf, when the table asks for them (keyword search).
+    pub(crate) all: Vec<Scalar<'a>>,
+}
+
+impl<'a> Slots<'a> {
+    /// True when the field with this id was reached (with any value).
+    pub fn present(&self, id: usize) -> bool {
+        self.present.get(id).copied().unwrap_or(false)
+    }
+
+    /// The leaves of the field with this id.
+    pub fn leaves(&self, id: usize) -> &[Scalar<'a>] {
+        self.leaves.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    fn reset(&mut self, n: usize) {
+        self.present.clear();
+        self.present.resize(n, false);
+        self.leaves.truncate(n);
+        self.leaves.iter_mut().for_each(Vec::clear);
+        self.leaves.resize_with(n, Vec::new);
+        self.all.clear();
+    }
+}
+
+/// Why a line was not decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not valid JSON, or not an object: the message says why.
+    Invalid(String),
+    /// Valid, but a key the rules read appears twice in one object: decode with a full parse.
+    Fallback,
+}
+
+/// Decodes one line into `slots` (which are cleared first).
+pub fn decode<'a>(
+    line: &'a [u8],
+    table: &FieldTable,
+    slots: &mut Slots<'a>,
+) -> Result<(), DecodeError> {
+    let text = std::str::from_utf8(line)
+        .map_err(|e| DecodeError::Invalid(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    slots.reset(table.names.len());
+    let mut d = Decoder {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        table,
+        slots,
+        depth: 0,
+        duplicate: false,
+    };
+    d.ws();
+    if d.peek() != Some(b'{') {
+        return Err(match d.peek() {
+            None => DecodeError::Invalid("EOF while parsing a value".into()),
+            Some(b'[') => DecodeError::Invalid("expected a JSON object, found an array".into()),
+            Some(b'"') => DecodeError::Invalid("expected a JSON object, found a string".into()),
+            Some(b't' | b'f') => {
+                DecodeError::Invalid("expected a JSON object, found a boolean".into())
+            }
+            Some(b'n') => DecodeError::Invalid("expected a JSON object, found null".into()),
+            Some(b'-' | b'0'..=b'9') => {
+                DecodeError::Invalid("expected a JSON object, found a number".into())
+            }
+            Some(_) => DecodeError::Invalid(format!("expected value at column {}", d.i + 1)),
+        });
+    }
+    let root: Vec<(u16, usize)> = (0..table.names.len() as u16).map(|f| (f, 0)).collect();
+    d.value(&root, &[])?;
+    d.ws();
+    if d.i != d.s.len() {
+        return Err(d.err("trailing characters"));
+    }
+    if d.duplicate {
+        return Err(DecodeError::Fallback);
+    }
+    Ok(())
+}
+
+struct Decoder<'a, 's> {
+    s: &'a [u8],
+    text: &'a str,
+    i: usize,
+    table: &'s FieldTable,
+    slots: &'s mut Slots<'a>,
+    depth: usize,
+    /// A key the rules read appeared twice in one object.
+    duplicate: bool,
+}
+
+impl<'a> Decoder<'a, '_> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn err(&self, what: &str) -> DecodeError {
+        DecodeError::Invalid(format!("{what} at column {}", self.i + 1))
+    }
+
+    fn expect(&mut self, b: u8) -> Result<(), DecodeError> {
+        self.ws();
+        if self.peek() == Some(b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.err(&format!("expected `{}`", b as char)))
+        }
+    }
+
+    fn record(&mut self, ends: &[u16], v: Scalar<'a>) {
+        if self.table.all_leaves && !matches!(v, Scalar::Object) {
+            self.slots.all.push(v.clone());
+        }
+        for &f in ends {
+            self.slots.leaves[f as usize].push(v.clone());
+        }
+    }
+
+    /// A value whose position completes the fields in `ends` and continues those in `cont`
+    /// (field id, offset into its name just past a dot).
+    fn value(&mut self, cont: &[(u16, usize)], ends: &[u16]) -> Result<(), DecodeError> {
+        for &f in ends {
+            self.slots.present[f as usize] = true;
+        }
+        self.ws();
+        match self.peek() {
+            Some(b'{') => {
+                self.enter()?;
+                if !ends.is_empty() {
+                    self.record(ends, Scalar::Object);
+                }
+                self.object(cont)?;
+                self.depth -= 1;
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.value(cont, ends)?;
+                        self.ws();
+                        match self.peek() {
+                            Some(b',') => self.i += 1,
+                            Some(b']') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(self.err("expected `,` or `]`")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+            }
+            Some(b'"') => {
+                let s = self.string()?;
+                if !ends.is_empty() || self.table.all_leaves {
+                    self.record(ends, Scalar::Str(s));
+                }
+            }
+            Some(b't') => {
+                self.literal(b"true")?;
+                self.record(ends, Scalar::Bool(true));
+            }
+            Some(b'f') => {
+                self.literal(b"false")?;
+                self.record(ends, Scalar::Bool(false));
+            }
+            Some(b'n') => {
+                self.literal(b"null")?;
+                self.record(ends, Scalar::Null);
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let n = self.number()?;
+                self.record(ends, Scalar::Num(n));
+            }
+            Some(_) => return Err(self.err("expected value")),
+            None => return Err(self.err("EOF while parsing a value")),
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Result<(), DecodeError> {
+        self.depth += 1;
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err("recursion limit exceeded"));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self, cont: &[(u16, usize)]) -> Result<(), DecodeError> {
+        self.i += 1; // `{`
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut matched: Vec<Cow<'a, str>> = Vec::new();
+        let mut next_cont: Vec<(u16, usize)> = Vec::new();
+        let mut next_ends: Vec<u16> = Vec::new();
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("key must be a string"));
+            }
+            let key = self.string()?;
+            self.expect(b':')?;
+            next_cont.clear();
+            next_ends.clear();
+            for &(f, off) in cont {
+                let rest = &self.table.names[f as usize][off..];
+                if let Some(after) = rest.strip_prefix(&*key) {
+                    if after.is_empty() {
+                        next_ends.push(f);
+                    } else if after.starts_with('.') {
+                        next_cont.push((f, off + key.len() + 1));
+                    }
+                }
+            }
+            if next_cont.is_empty() && next_ends.is_empty() && !self.table.all_leaves {
+                self.skip()?;
+            } else {
+                if !next_cont.is_empty() || !next_ends.is_empty() {
+                    if matched.contains(&key) {
+                        self.duplicate = true; // reported once the whole line is validated
+                    }
+                    matched.push(key);
+                }
+                let (c, e) = (
+                    std::mem::take(&mut next_cont),
+                    std::mem::take(&mut next_ends),
+                );
+                self.value(&c, &e)?;
+                next_cont = c;
+                next_ends = e;
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("expected `,` or `}`")),
+            }
+        }
+    }
+
+    /// Skips one value, validating it, without building anything.
+    fn skip(&mut self) -> Result<(), DecodeError> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{') => {
+                self.enter()?;
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.err("key must be a string"));
+                        }
+                        self.skip_string()?;
+                        self.expect(b':')?;
+                        self.skip()?;
+                        self.ws();
+                        match self.peek() {
+                            Some(b',') => self.i += 1,
+                            Some(b'}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(self.err("expected `,` or `}`")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.skip()?;
+                        self.ws();
+                        match self.peek() {
+                            Some(b',') => self.i += 1,
+                            Some(b']') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(self.err("expected `,` or `]`")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(_) => Err(self.err("expected value")),
+            None => Err(self.err("EOF while parsing a value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), DecodeError> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.err("expected value"))
+        }
+    }
+
+    /// A number token, validated as JSON and as a finite f64 (as serde_json requires).
+    fn number(&mut self) -> Result<&'a str, DecodeError> {
+        let start = self.i;
+        let s = self.s;
+        let mut i = self.i;
+        if s.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match s.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while s.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        let int_end = i;
+        let mut float = false;
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            float = true;
+            let d = i;
+            while s.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == d {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        if matches!(s.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            float = true;
+            if matches!(s.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let d = i;
+            while s.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == d {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        if s.get(start) == Some(&b'0')
+            || (s.get(start) == Some(&b'-') && s.get(start + 1) == Some(&b'0'))
+        {
+            // A leading zero may only stand alone before `.`/`e`: `01` is invalid.
+            let digits_start = if s[start] == b'-' { start + 1 } else { start };
+            if int_end - digits_start > 1 {
+                self.i = digits_start + 1;
+                return Err(self.err("invalid number"));
+            }
+        }
+        self.i = i;
+        let text = &self.text[start..i];
+        if (float || int_end - start > 18) && !text.parse::<f64>().is_ok_and(f64::is_finite) {
+            return Err(self.err("number out of range"));
+        }
+        Ok(text)
+    }
+
+    /// A string token: borrowed when it has no escapes, unescaped otherwise.
+    fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+        self.i += 1; // opening quote
+        let start = self.i;
+        let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
+            self.i = self.s.len();
+            return Err(self.err("EOF while parsing a string"));
+        };
+        let end = self.i + pos;
+        if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
+            self.i += bad;
+            return Err(
+                self.err("control character (\\u0000-\\u001F) found while parsing a string")
+            );
+        }
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            return Ok(Cow::Borrowed(&self.text[start..end]));
+        }
+        // An escape: unescape from the start into an owned string.
+        self.string_escaped().map(Cow::Owned)
+    }
+
+    fn string_escaped(&mut self) -> Result<String, DecodeError> {
+        let mut out = String::new();
+        loop {
+            let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
+                self.i = self.s.len();
+                return Err(self.err("EOF while parsing a string"));
+            };
+            let end = self.i + pos;
+            if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
+                self.i += bad;
+                return Err(
+                    self.err("control character (\\u0000-\\u001F) found while parsing a string")
+                );
+            }
+            out.push_str(&self.text[self.i..end]);
+            self.i = end + 1;
+            if self.s[end] == b'"' {
+                return Ok(out);
+            }
+            let c = match self.s.get(self.i) {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => {
+                    self.i += 1;
+                    let hi = self.hex4()?;
+                    let c = if (0xD800..0xDC00).contains(&hi) {
+                        if self.s.get(self.i) != Some(&b'\\')
+                            || self.s.get(self.i + 1) != Some(&b'u')
+                        {
+                            return Err(self.err("unexpected end of hex escape"));
+                        }
+                        self.i += 2;
+                        let lo = self.hex4()?;
+                        if !(0xDC00..0xE000).contains(&lo) {
+                            return Err(self.err("lone leading surrogate in hex escape"));
+                        }
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                    } else if (0xDC00..0xE000).contains(&hi) {
+                        return Err(self.err("lone leading surrogate in hex escape"));
+                    } else {
+                        char::from_u32(hi)
+                    };
+                    out.push(c.ok_or_else(|| self.err("invalid escape"))?);
+                    continue;
+                }
+                _ => return Err(self.err("invalid escape")),
+            };
+            out.push(c);
+            self.i += 1;
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, DecodeError> {
+        let digits = self
+            .s
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("EOF while parsing a string"))?;
+        let mut n = 0u32;
+        for d in digits {
+            n = n * 16
+                + (*d as char)
+                    .to_digit(16)
+                    .ok_or_else(|| self.err("invalid escape"))?;
+        }
+        self.i += 4;
+        Ok(n)
+    }
+
+    fn skip_string(&mut self) -> Result<(), DecodeError> {
+        self.i += 1;
+        loop {
+            let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
+                self.i = self.s.len();
+                return Err(self.err("EOF while parsing a string"));
+            };
+            let end = self.i + pos;
+            if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
+                self.i += bad;
+                return Err(
+                    self.err("control character (\\u0000-\\u001F) found while parsing a string")
+                );
+            }
+            self.i = end + 1;
+            if self.s[end] == b'"' {
+                return Ok(());
+            }
+            match self.s.get(self.i) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                Some(b'u') => {
+                    self.i += 1;
+                    let hi = self.hex4()?;
+                    if (0xD800..0xDC00).contains(&hi) {
+                        if self.s.get(self.i) != Some(&b'\\')
+                            || self.s.get(self.i + 1) != Some(&b'u')
+                        {
+                            return Err(self.err("unexpected end of hex escape"));
+                        }
+                        self.i += 2;
+                        let lo = self.hex4()?;
+                        if !(0xDC00..0xE000).contains(&lo) {
+                            return Err(self.err("lone leading surrogate in hex escape"));
+                        }
+                    } else if (0xDC00..0xE000).contains(&hi) {
+                        return Err(self.err("lone leading surrogate in hex escape"));
+                    }
+                }
+                _ => return Err(self.err("invalid escape")),
+            }
+        }
+    }
+}

@@ -126,7 +126,6 @@ fn inputs_raw_synthetic_cases_give_the_expected_verdicts() {
 
 /// The flagship gives the same verdicts on the ECS form of the 20 cases as on the raw form.
 #[test]
-#[ignore = "waits for the ECS field mapping in sigma-gen"]
 fn inputs_ecs_synthetic_cases_match_the_raw_verdicts() {
     if common::other_rule_set() {
         return;
@@ -161,8 +160,8 @@ fn inputs_ecs_synthetic_cases_match_the_raw_verdicts() {
     }
 }
 
-/// Until the ECS field mapping lands, ECS documents are at least recognised and evaluated as
-/// ECS: no bad lines, the routing is the audit one.
+/// ECS documents are recognised and evaluated as ECS, with `--input-format auto` or `ecs`; as
+/// EventLists they are bad lines.
 #[test]
 fn inputs_ecs_documents_are_recognised() {
     let Some(ecs) = synthetic("flagship_cases_ecs.ndjson") else {

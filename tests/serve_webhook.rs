@@ -526,3 +526,49 @@ fn serve_kill_9_loses_no_acknowledged_alert() {
         missing.first()
     );
 }
+
+#[test]
+fn serve_ecs_alerts_and_stage_dedupe() {
+    if common::other_rule_set() {
+        return;
+    }
+    let tmp = TempDir::new("serve_ecs");
+    let out = tmp.path("alerts.ndjson");
+    let server = Server::start(&[
+        "--output",
+        &out_arg(&out),
+        "--alert-format",
+        "ecs",
+        "--dedupe-stages",
+    ]);
+    let client = Client::plain(server.addr);
+    let started = event("same", true).replace("ResponseComplete", "ResponseStarted");
+    let r = client
+        .post(
+            "/",
+            event_list(&[started.clone(), event("same", true)]).as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+    // A retried batch (same auditIDs) adds nothing either.
+    let r = client.post("/", event_list(&[started]).as_bytes()).unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+    let (status, stderr) = server.terminate();
+    assert!(status.success());
+    assert!(stderr.contains("2 duplicates dropped"), "{stderr}");
+    let (alerts, _) = read_alerts(&out);
+    assert_eq!(alerts.len(), 1);
+    let a = &alerts[0];
+    assert_eq!(a["event"]["kind"], "alert");
+    assert_eq!(a["rule"]["ruleset"], "sigma");
+    assert_eq!(a["kubernetes"]["audit"]["auditID"], "same");
+    assert_eq!(a["kubernetes"]["audit"]["stage"], "ResponseStarted");
+    assert_eq!(
+        a["input"],
+        serde_json::json!({"file": "webhook", "line": 1, "item": 1})
+    );
+    assert!(a["event"]["original"]
+        .as_str()
+        .unwrap()
+        .contains("\"auditID\":\"same\""));
+}

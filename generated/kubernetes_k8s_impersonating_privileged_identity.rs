@@ -29,6 +29,13 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
     source: "kubernetes/k8s_impersonating_privileged_identity.yml",
 };
 
+/// Byte literals: every line this rule can match contains one of them (outside `\u00XX`
+/// escapes, which make a line a candidate for every rule). `None`: the rule reads every line.
+pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
+    raw: ::core::option::Option::Some(&["impersonatedUser"]),
+    ecs: ::core::option::Option::Some(&["impersonatedUser"]),
+};
+
 /// True when the event matches the rule's condition:
 ///
 /// ```text

@@ -14,5 +14,30 @@ pub static RULES: &[crate::runtime::Rule] = &[
     crate::runtime::Rule {
         info: &kubernetes_k8s_impersonating_privileged_identity::INFO,
         matches: kubernetes_k8s_impersonating_privileged_identity::matches,
+        prefilter: &kubernetes_k8s_impersonating_privileged_identity::PREFILTER,
     },
 ];
+
+/// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.
+pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable {
+    names: &[
+        "annotations.authorization.k8s.io/decision",
+        "impersonatedUser.groups",
+        "impersonatedUser.username",
+        "user.username",
+        "verb",
+    ],
+    all_leaves: false,
+};
+
+/// Every field the rules read, as named in ECS documents: the decoder keeps these and skips the rest.
+pub static FIELDS_ECS: crate::runtime::FieldTable = crate::runtime::FieldTable {
+    names: &[
+        "kubernetes.audit.annotations.authorization_k8s_io/decision",
+        "kubernetes.audit.impersonatedUser.groups",
+        "kubernetes.audit.impersonatedUser.username",
+        "kubernetes.audit.verb",
+        "user.name",
+    ],
+    all_leaves: false,
+};

@@ -122,6 +122,17 @@ pub struct Rule {
     pub condition_text: String,
     /// Field names in ECS documents, for fields an ECS pipeline renames (rule field → ECS).
     pub ecs_fields: BTreeMap<String, String>,
+    /// Byte literals every matching line contains one of, per shape (`None`: no prefilter).
+    pub prefilter: Prefilter,
+}
+
+/// A rule's byte prefilter for raw and ECS lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prefilter {
+    /// For raw events.
+    pub raw: Option<Vec<String>>,
+    /// For ECS documents.
+    pub ecs: Option<Vec<String>>,
 }
 
 impl Rule {

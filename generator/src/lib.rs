@@ -23,6 +23,7 @@ pub mod modifier;
 pub mod optimize;
 pub mod output;
 pub mod pipeline;
+pub mod prefilter;
 pub mod source;
 pub mod value;
 pub mod wildcard;
@@ -147,8 +148,8 @@ pub fn generate_with(
         rules: rules.rules.into_iter().map(optimize::optimize).collect(),
         ..rules
     };
-    if let Some(ecs) = &options.ecs {
-        for rule in &mut rules.rules {
+    for rule in &mut rules.rules {
+        if let Some(ecs) = &options.ecs {
             rule.ecs_fields = rule
                 .fields()
                 .into_iter()
@@ -159,6 +160,14 @@ pub fn generate_with(
                 })
                 .collect();
         }
+        let raw = prefilter::literals(rule, &|f| f.to_owned());
+        let ecs = prefilter::literals(rule, &|f| {
+            rule.ecs_fields
+                .get(f)
+                .cloned()
+                .unwrap_or_else(|| f.to_owned())
+        });
+        rule.prefilter = ir::Prefilter { raw, ecs };
     }
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {

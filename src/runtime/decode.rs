@@ -20,10 +20,18 @@ const MAX_DEPTH: usize = 128;
 /// The field names one event shape is decoded for.
 #[derive(Debug)]
 pub struct FieldTable {
-    /// Field names (dotted), indexed by field id.
+    /// Field names (dotted), sorted, indexed by field id.
     pub names: &'static [&'static str],
     /// Some rule searches every value (keywords): keep every scalar leaf too.
     pub all_leaves: bool,
+}
+
+impl FieldTable {
+    /// The id of a field name (names are sorted by the generator).
+    #[inline]
+    pub fn id(&self, name: &str) -> Option<usize> {
+        self.names.binary_search(&name).ok()
+    }
 }
 
 /// A decoded scalar.
@@ -59,6 +67,23 @@ impl<'a> Slots<'a> {
     /// The leaves of the field with this id.
     pub fn leaves(&self, id: usize) -> &[Scalar<'a>] {
         self.leaves.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The same (emptied) allocations, for an event of another line.
+    pub fn recycle<'b>(self) -> Slots<'b> {
+        fn empty<'b>(v: Vec<Scalar<'_>>) -> Vec<Scalar<'b>> {
+            // Same layout, so collecting an emptied vector reuses its allocation.
+            let mut v = v;
+            v.clear();
+            v.into_iter()
+                .map(|_| unreachable!("the vector is empty"))
+                .collect()
+        }
+        Slots {
+            present: self.present,
+            leaves: self.leaves.into_iter().map(empty).collect(),
+            all: empty(self.all),
+        }
     }
 
     fn reset(&mut self, n: usize) {

@@ -11,13 +11,14 @@ pub mod matchers;
 mod rule;
 mod typed;
 
+pub use decode::FieldTable;
 pub use event::{bool_eq, num_eq, Event, EventError, Shape};
 pub use field::{FieldPath, Leaf};
 pub use matchers::{
     contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,
     starts_with_ci, GlobPart,
 };
-pub use rule::{Level, LogSource, Rule, RuleInfo};
+pub use rule::{Level, LogSource, Prefilter, Rule, RuleInfo};
 pub use typed::{
     field_ref, in_cidr_v4, in_cidr_v6, num_cmp, time_part, CompareOp, RefMode, Regex, TimePart,
 };

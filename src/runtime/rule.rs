@@ -64,11 +64,24 @@ pub struct RuleInfo {
     pub source: &'static str,
 }
 
-/// A compiled rule: metadata plus the generated matcher.
+/// A compiled rule: metadata, the generated matcher and its byte prefilter.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
     /// Metadata.
     pub info: &'static RuleInfo,
     /// The generated matcher: true when the event matches the rule's condition.
     pub matches: fn(&Event) -> bool,
+    /// Literals one of which every line the rule can match contains.
+    pub prefilter: &'static Prefilter,
+}
+
+/// A rule's byte prefilter, per event shape: every line the rule can match contains one of the
+/// literals (unless the line holds a `\u00XX` escape, which could hide one). `None`: no literal
+/// is required and the rule sees every line.
+#[derive(Debug, Clone, Copy)]
+pub struct Prefilter {
+    /// For raw audit events.
+    pub raw: Option<&'static [&'static str]>,
+    /// For ECS documents.
+    pub ecs: Option<&'static [&'static str]>,
 }

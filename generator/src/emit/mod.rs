@@ -66,13 +66,16 @@ pub fn emit(set: &RuleSet, label: &str) -> Vec<File> {
             }
         }
     });
-    let table = entries.iter().map(|(module, _, _)| quote!(crate::runtime::Rule { info: &#module::INFO, matches: #module::matches }));
+    let table = entries.iter().map(|(module, _, _)| {
+        quote!(crate::runtime::Rule { info: &#module::INFO, matches: #module::matches, prefilter: &#module::PREFILTER })
+    });
     let rules = quote! {
         /// Every compiled rule, in the order of their rule files' paths.
         pub static RULES: &[crate::runtime::Rule] = &[#(#table),*];
     };
     let mut items: Vec<TokenStream> = mods.collect();
     items.push(rules);
+    items.extend(field_tables(set));
     files.push(File {
         name: "mod.rs".to_owned(),
         header: vec![
@@ -82,4 +85,40 @@ pub fn emit(set: &RuleSet, label: &str) -> Vec<File> {
         items,
     });
     files
+}
+
+/// The decoder's field tables: every field the rules read, by name in each shape, sorted.
+fn field_tables(set: &RuleSet) -> Vec<TokenStream> {
+    let mut raw = std::collections::BTreeSet::new();
+    let mut ecs = std::collections::BTreeSet::new();
+    let mut keywords = false;
+    for rule in &set.rules {
+        for f in rule.fields() {
+            raw.insert(f.to_owned());
+            ecs.insert(
+                rule.ecs_fields
+                    .get(f)
+                    .cloned()
+                    .unwrap_or_else(|| f.to_owned()),
+            );
+        }
+        keywords |= rule
+            .selections
+            .iter()
+            .flat_map(|s| s.alternatives.iter().flatten())
+            .any(|c| c.field.is_none());
+    }
+    let table = |name: &str, what: &str, names: &std::collections::BTreeSet<String>| {
+        let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+        let doc = Doc::default().line(&format!("Every field the rules read, as named in {what}: the decoder keeps these and skips the rest.")).tokens();
+        let names = names.iter();
+        quote! {
+            #doc
+            pub static #ident: crate::runtime::FieldTable = crate::runtime::FieldTable { names: &[#(#names),*], all_leaves: #keywords };
+        }
+    };
+    vec![
+        table("FIELDS_RAW", "raw audit events", &raw),
+        table("FIELDS_ECS", "ECS documents", &ecs),
+    ]
 }

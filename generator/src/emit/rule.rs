@@ -15,7 +15,7 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
         .iter()
         .map(|s| names.mint("sel_", &s.name))
         .collect();
-    let mut items = vec![info(rule, label), matches(rule, &fns)];
+    let mut items = vec![info(rule, label), prefilter(rule), matches(rule, &fns)];
     items.extend(
         rule.selections
             .iter()
@@ -85,6 +85,22 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
             custom: &[#(#custom),*],
             source: #source,
         };
+    }
+}
+
+fn prefilter(rule: &Rule) -> TokenStream {
+    let doc = Doc::default()
+        .line("Byte literals: every line this rule can match contains one of them (outside `\\u00XX`")
+        .line("escapes, which make a line a candidate for every rule). `None`: the rule reads every line.")
+        .tokens();
+    let side = |lits: &Option<Vec<String>>| match lits {
+        Some(l) => quote!(::core::option::Option::Some(&[#(#l),*])),
+        None => quote!(::core::option::Option::None),
+    };
+    let (raw, ecs) = (side(&rule.prefilter.raw), side(&rule.prefilter.ecs));
+    quote! {
+        #doc
+        pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter { raw: #raw, ecs: #ecs };
     }
 }
 

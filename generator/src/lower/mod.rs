@@ -196,6 +196,7 @@ impl Lowerer<'_> {
             condition,
             condition_text,
             ecs_fields: Default::default(),
+            prefilter: Default::default(),
         }))
     }
 

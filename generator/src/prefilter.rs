@@ -1,0 +1,221 @@
+//! Byte prefilter derivation: for each rule, literals of which every event it can match must
+//! contain at least one, byte for byte, in its JSON line.
+//!
+//! Soundness rests on three facts. A positive test on a field needs the field's keys in the
+//! line, so every dot-separated part of its name appears (whatever the split into keys). A
+//! case-sensitive string pattern needs its literal text in the value. And JSON can hide a
+//! character only behind an escape: literals are restricted to ASCII letters and digits, which
+//! only a `\u00XX` escape can hide, and the runtime treats a line holding such an escape as a
+//! candidate for every rule. Negations, `null` and missing-field tests never yield literals.
+
+use crate::ir::{Case, Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
+
+/// Keys every audit event carries: requiring one of them filters nothing.
+const UBIQUITOUS: [&str; 22] = [
+    "kind",
+    "apiVersion",
+    "level",
+    "auditID",
+    "stage",
+    "requestURI",
+    "verb",
+    "user",
+    "username",
+    "uid",
+    "groups",
+    "sourceIPs",
+    "userAgent",
+    "objectRef",
+    "resource",
+    "namespace",
+    "responseStatus",
+    "code",
+    "metadata",
+    "requestReceivedTimestamp",
+    "stageTimestamp",
+    "annotations",
+];
+
+/// Shorter literals match too often to be worth searching for.
+const MIN_LEN: usize = 4;
+
+/// One alternative set of literals: a line must contain at least one of them.
+type Req = Option<Vec<String>>;
+
+/// The literals for `rule`, with field names as `name_of` gives them (raw or mapped); `None`
+/// when no useful literal is required (the rule then runs on every event).
+pub fn literals(rule: &Rule, name_of: &dyn Fn(&str) -> String) -> Option<Vec<String>> {
+    let mut req = expr(rule, &rule.condition, name_of)?;
+    req.sort();
+    req.dedup();
+    Some(req)
+}
+
+fn expr(rule: &Rule, e: &Expr, name_of: &dyn Fn(&str) -> String) -> Req {
+    match e {
+        Expr::Sel(i) => {
+            let sel = rule.selections.get(*i)?;
+            union(
+                sel.alternatives
+                    .iter()
+                    .map(|alt| best(alt.iter().map(|c| clause(c, name_of)))),
+            )
+        }
+        Expr::And(xs) => best(xs.iter().map(|x| expr(rule, x, name_of))),
+        Expr::Or(xs) => union(xs.iter().map(|x| expr(rule, x, name_of))),
+        Expr::Not(_) => None,
+    }
+}
+
+fn clause(c: &Clause, name_of: &dyn Fn(&str) -> String) -> Req {
+    let key = c.field.as_deref().and_then(|f| key_literal(&name_of(f)));
+    match &c.test {
+        Test::Exists(true) => key,
+        Test::Exists(false) | Test::Match { negate: true, .. } => None,
+        Test::Match {
+            groups,
+            negate: false,
+        } => {
+            // A group holding `null` is satisfied by a missing field.
+            if groups.iter().all(|g| g.contains(&Pattern::Null)) {
+                return None;
+            }
+            let values = best(groups.iter().map(|g| union(g.iter().map(value_literal))));
+            match c.field {
+                Some(_) => best([key, values].into_iter()),
+                None => values,
+            }
+        }
+    }
+}
+
+/// A run of ASCII letters and digits from the field name, preferring the deepest part (the
+/// leaf key is usually the rarest), then the longest.
+fn key_literal(name: &str) -> Req {
+    let usable = |r: &&str| r.len() >= MIN_LEN && !UBIQUITOUS.contains(r);
+    let lit = name
+        .split('.')
+        .rev()
+        .find_map(|part| alnum_runs(part).filter(usable).max_by_key(|r| r.len()))?;
+    Some(vec![lit.to_owned()])
+}
+
+/// The literal a case-sensitive string pattern needs in the value.
+fn value_literal(p: &Pattern) -> Req {
+    let longest = |s: &str| alnum_runs(s).max_by_key(|r| r.len()).map(str::to_owned);
+    let lit = match p {
+        Pattern::Str(s, Case::Sensitive) => match s {
+            StrPattern::Exact(t)
+            | StrPattern::Prefix(t)
+            | StrPattern::Suffix(t)
+            | StrPattern::Contains(t) => longest(t),
+            StrPattern::Glob(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    GlobPart::Lit(t) => longest(t),
+                    _ => None,
+                })
+                .max_by_key(String::len),
+            StrPattern::Any => None,
+        },
+        Pattern::OneOf(set, Case::Sensitive) => {
+            return union(
+                set.iter()
+                    .map(|t| longest(t).filter(|l| l.len() >= MIN_LEN).map(|l| vec![l])),
+            );
+        }
+        _ => None,
+    }?;
+    (lit.len() >= MIN_LEN).then(|| vec![lit])
+}
+
+fn alnum_runs(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|r| !r.is_empty())
+}
+
+/// One of these must hold: the union of their literals (none when any has none).
+fn union(reqs: impl Iterator<Item = Req>) -> Req {
+    let mut out = Vec::new();
+    for r in reqs {
+        out.extend(r?);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// All of these hold: any one's literals will do; take the most selective.
+fn best(reqs: impl Iterator<Item = Req>) -> Req {
+    reqs.flatten().max_by_key(|r| score(r))
+}
+
+/// Longer literals are rarer; fewer alternatives are cheaper.
+fn score(r: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    (
+        r.iter().map(String::len).min().unwrap_or(0),
+        std::cmp::Reverse(r.len()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+
+    fn lits(yaml: &str) -> Option<Vec<String>> {
+        let src = SourceFile {
+            rel_path: "r.yml".into(),
+            text: format!("title: t\nlogsource:\n    product: kubernetes\n{yaml}"),
+        };
+        let (set, d) = crate::lower(&[src], "rules");
+        assert!(!d.has_errors(), "{d}");
+        literals(&set.rules[0], &|f| f.to_owned())
+    }
+
+    #[test]
+    fn a_required_key_gives_its_rarest_part() {
+        let l = lits("detection:\n    sel:\n        impersonatedUser.username: '*'\n        verb: get\n    condition: sel\n");
+        assert_eq!(l, Some(vec!["impersonatedUser".to_owned()]));
+    }
+
+    #[test]
+    fn cased_values_can_beat_keys() {
+        let l = lits("detection:\n    sel:\n        verb|cased: impersonate\n    condition: sel\n");
+        assert_eq!(l, Some(vec!["impersonate".to_owned()]));
+    }
+
+    #[test]
+    fn negations_nulls_and_ubiquitous_keys_give_nothing() {
+        assert_eq!(
+            lits("detection:\n    sel:\n        requestObject: x\n    condition: not sel\n"),
+            None
+        );
+        assert_eq!(
+            lits("detection:\n    sel:\n        requestObject: null\n    condition: sel\n"),
+            None
+        );
+        assert_eq!(lits("detection:\n    sel:\n        verb: [get, list]\n        objectRef.resource: pods\n    condition: sel\n"), None);
+        assert_eq!(
+            lits("detection:\n    sel:\n        requestObject|neq: x\n    condition: sel\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn or_needs_every_branch_and_unions_them() {
+        let l = lits("detection:\n    a:\n        requestObject: x\n    b:\n        responseObject: y\n    condition: a or b\n");
+        assert_eq!(
+            l,
+            Some(vec![
+                "requestObject".to_owned(),
+                "responseObject".to_owned()
+            ])
+        );
+        assert_eq!(lits("detection:\n    a:\n        requestObject: x\n    b:\n        verb: y\n    condition: a or b\n"), None);
+    }
+
+    #[test]
+    fn case_insensitive_values_give_no_literal_but_keys_still_do() {
+        let l = lits("detection:\n    sel:\n        requestObject.spec.hostNetwork: 'TRUE'\n    condition: sel\n");
+        assert_eq!(l, Some(vec!["hostNetwork".to_owned()]));
+    }
+}

@@ -19,3 +19,11 @@ pub mod rules {
 }
 
 pub use rules::RULES;
+
+/// The decoder's field table for events of `shape`: every field the compiled rules read.
+pub fn fields(shape: runtime::Shape) -> &'static runtime::FieldTable {
+    match shape {
+        runtime::Shape::Raw => &rules::FIELDS_RAW,
+        runtime::Shape::Ecs => &rules::FIELDS_ECS,
+    }
+}

@@ -33,7 +33,7 @@ fn ndjson_lines<'a>(text: &'a str, rel: &str) -> Vec<(usize, &'a str)> {
 }
 
 /// Parses every line, failing with the line number of each one that is not an event.
-fn parse_all(text: &str, rel: &str) -> Vec<(usize, Event)> {
+fn parse_all(text: &str, rel: &str) -> Vec<(usize, Event<'static>)> {
     let mut bad = Vec::new();
     let mut events = Vec::new();
     for (n, line) in ndjson_lines(text, rel) {

@@ -13,6 +13,7 @@
 use super::attack;
 use crate::runtime::{Event, Level, RuleInfo, Shape};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The alert document format (`--alert-format`).
@@ -75,7 +76,7 @@ pub fn write_alert(
     format: AlertFormat,
     info: &RuleInfo,
     at: &Location<'_>,
-    event: &Event,
+    event: &Event<'_>,
     original: &[u8],
 ) -> io::Result<()> {
     match format {
@@ -120,17 +121,27 @@ fn write_default(
     out.write_all(b"}\n")
 }
 
-/// The audit event inside an event of any shape (the ECS document's `kubernetes.audit`).
-pub fn audit_root(event: &Event) -> Option<&Value> {
-    match event.shape() {
-        Shape::Raw => Some(event.json()),
-        Shape::Ecs => event.json().get("kubernetes")?.get("audit"),
+/// The whole JSON document of an event: its tree when it was parsed fully, otherwise parsed
+/// now from the bytes it was decoded from (the fast path keeps only the fields rules read;
+/// this runs only for events that matched).
+pub fn document<'e>(event: &'e Event<'_>, original: &[u8]) -> Cow<'e, Value> {
+    match event.json() {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(serde_json::from_slice(original).unwrap_or(Value::Null)),
     }
 }
 
-/// The event's `auditID` (shared by every stage of one request), when it has one.
-pub fn audit_id(event: &Event) -> Option<&str> {
-    audit_root(event)?.get("auditID")?.as_str()
+/// The audit event inside a document of any shape (the ECS document's `kubernetes.audit`).
+pub fn audit_root(doc: &Value, shape: Shape) -> Option<&Value> {
+    match shape {
+        Shape::Raw => Some(doc),
+        Shape::Ecs => doc.get("kubernetes")?.get("audit"),
+    }
+}
+
+/// The document's `auditID` (shared by every stage of one request), when it has one.
+pub fn audit_id(doc: &Value, shape: Shape) -> Option<&str> {
+    audit_root(doc, shape)?.get("auditID")?.as_str()
 }
 
 fn at_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -145,9 +156,9 @@ fn first<'a>(v: &'a Value, paths: &[&[&str]]) -> Option<&'a Value> {
 }
 
 /// Builds the ECS alert document.
-pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event, original: &[u8]) -> Value {
-    let doc = event.json();
-    let audit = audit_root(event).unwrap_or(&Value::Null);
+pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original: &[u8]) -> Value {
+    let doc = &*document(event, original);
+    let audit = audit_root(doc, event.shape()).unwrap_or(&Value::Null);
     let ecs = event.shape() == Shape::Ecs;
     let get = |raw: &[&str], ecs_paths: &[&[&str]]| -> Option<Value> {
         if ecs {
@@ -429,7 +440,7 @@ mod tests {
     fn ecs_alert_from_ecs_document() {
         let doc = r#"{"@timestamp":"2026-02-02T00:00:00Z","kubernetes":{"audit":{"auditID":"b","verb":"get","requestURI":"/x","impersonatedUser":{"username":"admin"}}},"user":{"name":"bob"},"source":{"ip":["1.2.3.4"]},"user_agent":{"original":"curl"}}"#;
         let ev = Event::parse_bytes_as(doc.as_bytes(), Shape::Ecs).unwrap();
-        assert_eq!(audit_id(&ev), Some("b"));
+        assert_eq!(audit_id(ev.json().unwrap(), ev.shape()), Some("b"));
         let at = Location {
             file: "f",
             line: 1,

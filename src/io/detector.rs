@@ -210,7 +210,9 @@ impl Detector {
         remembered: &mut Vec<DedupeKey>,
     ) -> Outcome {
         let mut outcome = Outcome::default();
-        let audit_id = alert::audit_id(&decoded.event);
+        // The auditID is looked up (parsing the document if the event was decoded
+        // selectively) only when a rule matched and stages are de-duplicated.
+        let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
         for &i in self.route(decoded.source) {
             let rule = &self.rules[i];
             let counters = &self.counters[i];
@@ -218,6 +220,14 @@ impl Detector {
             if !(rule.matches)(&decoded.event) {
                 continue;
             }
+            let audit_id = match &self.dedupe {
+                Some(_) => {
+                    let d = doc
+                        .get_or_insert_with(|| alert::document(&decoded.event, &decoded.original));
+                    alert::audit_id(d, decoded.event.shape())
+                }
+                None => None,
+            };
             if let (Some(dedupe), Some(id)) = (&self.dedupe, audit_id) {
                 let key: DedupeKey = (id.into(), i);
                 let first = dedupe

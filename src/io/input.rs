@@ -85,7 +85,7 @@ pub enum Source {
 #[derive(Debug)]
 pub struct Decoded<'a> {
     /// The event, with its shape.
-    pub event: Event,
+    pub event: Event<'a>,
     /// The bytes the event was decoded from (embedded in alerts as they are).
     pub original: Cow<'a, [u8]>,
     /// Which rules apply.
@@ -134,6 +134,10 @@ pub fn decode_line(line: &[u8], format: Format) -> Result<Vec<Item<'_>>, String>
             } else {
                 Err("expected an AKS diagnostic record (`properties.log`) or `records`".into())
             }
+        }
+        // No wrapper key in the bytes: a raw event, decoded without a full parse.
+        Format::Auto if !may_be_wrapped(line) => {
+            Ok(Item::single(Ok(plain(line, Shape::Raw, Source::Audit)?)))
         }
         Format::Auto => {
             let value = parse_json(line)?;
@@ -191,6 +195,22 @@ pub fn trim_json_whitespace(mut line: &[u8]) -> &[u8] {
     line
 }
 
+/// False when the line cannot be an EventList, AKS record or ECS document: `auto` tells them
+/// apart by the top-level keys `kind: "EventList"`, `records`, `properties` and `kubernetes`,
+/// and a line without those quoted words (or any `\u` escape that could spell them) has none.
+fn may_be_wrapped(line: &[u8]) -> bool {
+    use memchr::memmem::find;
+    [
+        &b"\"EventList\""[..],
+        b"\"records\"",
+        b"\"properties\"",
+        b"\"kubernetes\"",
+        b"\\u",
+    ]
+    .iter()
+    .any(|w| find(line, w).is_some())
+}
+
 enum Sniffed {
     Raw,
     Ecs,
@@ -230,8 +250,9 @@ fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))
 }
 
+/// One event on its own line: decoded selectively (only the fields the rules read).
 fn plain(line: &[u8], shape: Shape, source: Source) -> Result<Decoded<'_>, String> {
-    let event = Event::parse_bytes_as(line, shape).map_err(|e| e.to_string())?;
+    let event = Event::decode(line, shape, crate::fields(shape)).map_err(|e| e.to_string())?;
     Ok(Decoded {
         event,
         original: Cow::Borrowed(line),

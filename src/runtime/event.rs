@@ -1,14 +1,26 @@
 //! One decoded event, and the lookups generated matchers make on it.
+//!
+//! An event is held in one of two ways, and every lookup gives the same answer on both:
+//! - **decoded** ([`Event::decode`]): only the fields the compiled rules read, kept by the
+//!   selective decoder while it validates the line (the fast path);
+//! - **parsed** ([`Event::parse`] and friends): a full `serde_json::Value` tree (the reference,
+//!   and what callers that need the whole document use).
 
-use super::field::{self, FieldPath, Leaf};
+use super::decode::{self, DecodeError, FieldTable, Scalar, Slots};
+use super::field::{self, FieldPath, Leaf, Num};
 use serde_json::Value;
-use std::fmt::Write as _;
 
 /// One event (a JSON object), decoded once and shared by every rule.
 #[derive(Debug)]
-pub struct Event {
-    root: Value,
+pub struct Event<'a> {
+    repr: Repr<'a>,
     shape: Shape,
+}
+
+#[derive(Debug)]
+enum Repr<'a> {
+    Tree(Value),
+    Decoded(Slots<'a>, &'static FieldTable),
 }
 
 /// Which field names an event uses. Rules are written against raw audit events; the
@@ -43,33 +55,38 @@ impl std::fmt::Display for EventError {
 
 impl std::error::Error for EventError {}
 
-impl Event {
-    /// Parses one line of JSON; anything but an object is an error.
-    pub fn parse(line: &str) -> Result<Event, EventError> {
+impl Event<'static> {
+    /// Parses one line of JSON fully; anything but an object is an error.
+    pub fn parse(line: &str) -> Result<Self, EventError> {
         Event::parse_bytes(line.as_bytes())
     }
 
     /// Parses one line of JSON given as bytes (invalid UTF-8 is an error, not a panic).
-    pub fn parse_bytes(line: &[u8]) -> Result<Event, EventError> {
+    pub fn parse_bytes(line: &[u8]) -> Result<Self, EventError> {
         Event::parse_bytes_as(line, Shape::Raw)
     }
 
-    /// Parses one line of JSON of the given shape.
-    pub fn parse_bytes_as(line: &[u8], shape: Shape) -> Result<Event, EventError> {
+    /// Parses one line of JSON of the given shape fully.
+    pub fn parse_bytes_as(line: &[u8], shape: Shape) -> Result<Self, EventError> {
         let root: Value =
             serde_json::from_slice(line).map_err(|e| EventError::Json(e.to_string()))?;
         Event::from_value_as(root, shape)
     }
 
     /// Wraps an already decoded JSON object (a raw event).
-    pub fn from_value(root: Value) -> Result<Event, EventError> {
+    pub fn from_value(root: Value) -> Result<Self, EventError> {
         Event::from_value_as(root, Shape::Raw)
     }
 
     /// Wraps an already decoded JSON object of the given shape.
-    pub fn from_value_as(root: Value, shape: Shape) -> Result<Event, EventError> {
+    pub fn from_value_as(root: Value, shape: Shape) -> Result<Self, EventError> {
         let kind = match &root {
-            Value::Object(_) => return Ok(Event { root, shape }),
+            Value::Object(_) => {
+                return Ok(Event {
+                    repr: Repr::Tree(root),
+                    shape,
+                })
+            }
             Value::Array(_) => "an array",
             Value::String(_) => "a string",
             Value::Number(_) => "a number",
@@ -78,26 +95,86 @@ impl Event {
         };
         Err(EventError::NotAnObject(kind))
     }
+}
+
+impl<'a> Event<'a> {
+    /// Decodes one line keeping only the fields in `table` (the fast path). Accepts and
+    /// rejects exactly the lines [`Event::parse_bytes_as`] does; in the rare case the decoder
+    /// cannot represent (a duplicate key that a rule reads) it parses fully instead.
+    pub fn decode(
+        line: &'a [u8],
+        shape: Shape,
+        table: &'static FieldTable,
+    ) -> Result<Self, EventError> {
+        Event::decode_with(line, shape, table, Slots::default())
+    }
+
+    /// [`Event::decode`] reusing the allocations of an earlier event's slots (see
+    /// [`Event::into_slots`]).
+    pub fn decode_with(
+        line: &'a [u8],
+        shape: Shape,
+        table: &'static FieldTable,
+        mut slots: Slots<'a>,
+    ) -> Result<Self, EventError> {
+        match decode::decode(line, table, &mut slots) {
+            Ok(()) => Ok(Event {
+                repr: Repr::Decoded(slots, table),
+                shape,
+            }),
+            Err(DecodeError::Fallback) => Event::parse_bytes_as(line, shape),
+            Err(DecodeError::Invalid(why)) => {
+                Err(match why.strip_prefix("expected a JSON object, found ") {
+                    Some(kind) => EventError::NotAnObject(match kind {
+                        "an array" => "an array",
+                        "a string" => "a string",
+                        "a number" => "a number",
+                        "a boolean" => "a boolean",
+                        _ => "null",
+                    }),
+                    None => EventError::Json(why),
+                })
+            }
+        }
+    }
+
+    /// Gives back the slots' allocations for the next [`Event::decode_with`].
+    pub fn into_slots<'b>(self) -> Slots<'b> {
+        match self.repr {
+            Repr::Decoded(slots, _) => slots.recycle(),
+            Repr::Tree(_) => Slots::default(),
+        }
+    }
 
     /// The event's shape.
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
-    /// The decoded JSON.
-    pub fn json(&self) -> &Value {
-        &self.root
+    /// The full JSON tree, when the event was parsed rather than decoded.
+    pub fn json(&self) -> Option<&Value> {
+        match &self.repr {
+            Repr::Tree(v) => Some(v),
+            Repr::Decoded(..) => None,
+        }
     }
 
     /// True when some leaf reached by `path` satisfies `f`.
     #[inline]
     pub fn any_leaf(&self, path: FieldPath, mut f: impl FnMut(Leaf<'_>) -> bool) -> bool {
-        field::any_leaf(&self.root, path.name_for(self.shape), &mut f)
+        let name = path.name_for(self.shape);
+        match &self.repr {
+            Repr::Tree(root) => field::any_leaf(root, name, &mut f),
+            Repr::Decoded(slots, table) => match table.id(name) {
+                Some(id) => slots.leaves(id).iter().any(|s| f(leaf(s))),
+                None => false,
+            },
+        }
     }
 
     /// True when some string, number or boolean reached by `path` satisfies `f` on its text
-    /// form (numbers as JSON writes them, booleans as `true` / `false`). `null` and objects
-    /// have no text form and never match.
+    /// form (numbers in decimal, booleans as `true` / `false`). `null` and objects have no
+    /// text form and never match.
     #[inline]
     pub fn any_text(&self, path: FieldPath, mut f: impl FnMut(&str) -> bool) -> bool {
         let mut buf = String::new();
@@ -107,7 +184,11 @@ impl Event {
     /// True when `path` reaches anything at all, `null`, `[]` and `{}` included (`|exists`).
     #[inline]
     pub fn exists(&self, path: FieldPath) -> bool {
-        field::exists(&self.root, path.name_for(self.shape))
+        let name = path.name_for(self.shape);
+        match &self.repr {
+            Repr::Tree(root) => field::exists(root, name),
+            Repr::Decoded(slots, table) => table.id(name).is_some_and(|id| slots.present(id)),
+        }
     }
 
     /// True when `path` reaches no value other than `null`: the field is missing, `null`, an
@@ -121,7 +202,25 @@ impl Event {
     #[inline]
     pub fn any_text_anywhere(&self, mut f: impl FnMut(&str) -> bool) -> bool {
         let mut buf = String::new();
-        field::any_leaf_anywhere(&self.root, &mut |leaf| with_text(leaf, &mut buf, &mut f))
+        match &self.repr {
+            Repr::Tree(root) => {
+                field::any_leaf_anywhere(root, &mut |leaf| with_text(leaf, &mut buf, &mut f))
+            }
+            Repr::Decoded(slots, _) => slots
+                .all
+                .iter()
+                .any(|s| with_text(leaf(s), &mut buf, &mut f)),
+        }
+    }
+}
+
+fn leaf<'s>(s: &'s Scalar<'_>) -> Leaf<'s> {
+    match s {
+        Scalar::Str(v) => Leaf::Str(v),
+        Scalar::Num(t) => Leaf::Num(Num::Text(t)),
+        Scalar::Bool(b) => Leaf::Bool(*b),
+        Scalar::Null => Leaf::Null,
+        Scalar::Object => Leaf::Object,
     }
 }
 
@@ -130,8 +229,7 @@ fn with_text(leaf: Leaf<'_>, buf: &mut String, f: &mut impl FnMut(&str) -> bool)
         Leaf::Str(s) => f(s),
         Leaf::Bool(b) => f(if b { "true" } else { "false" }),
         Leaf::Num(n) => {
-            buf.clear();
-            let _ = write!(buf, "{n}");
+            n.write_text(buf);
             f(buf)
         }
         Leaf::Null | Leaf::Object => false,
@@ -143,7 +241,13 @@ fn with_text(leaf: Leaf<'_>, buf: &mut String, f: &mut impl FnMut(&str) -> bool)
 #[inline]
 pub fn num_eq(leaf: Leaf<'_>, value: f64, text: &str) -> bool {
     match leaf {
-        Leaf::Num(n) => n.as_f64() == Some(value) || n.to_string() == text,
+        Leaf::Num(n) => {
+            n.as_f64() == Some(value) || {
+                let mut buf = String::new();
+                n.write_text(&mut buf);
+                buf == text
+            }
+        }
         Leaf::Str(s) => s == text,
         _ => false,
     }

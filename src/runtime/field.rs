@@ -8,7 +8,7 @@
 //! So at each object we try every prefix of the remaining name that ends at a dot (or at the
 //! end of the name) as a key. The candidates are sub-slices of the name itself: no allocation.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// A field name as written in the rule (dots separate nested keys, in every possible way),
 /// and its name in ECS documents (the same name when no mapping applies).
@@ -53,13 +53,54 @@ pub enum Leaf<'a> {
     /// A JSON string.
     Str(&'a str),
     /// A JSON number.
-    Num(&'a Number),
+    Num(Num<'a>),
     /// A JSON boolean.
     Bool(bool),
     /// JSON `null`.
     Null,
     /// A JSON object (present and not null, but never equal to a string or number).
     Object,
+}
+
+/// A JSON number, from a full parse or as written in the line.
+#[derive(Debug, Clone, Copy)]
+pub enum Num<'a> {
+    /// Parsed by serde_json.
+    Json(&'a serde_json::Number),
+    /// The number's text as written (already validated as a JSON number).
+    Text(&'a str),
+}
+
+impl Num<'_> {
+    /// The value as a float.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Num::Json(n) => n.as_f64(),
+            Num::Text(t) => t.parse().ok(),
+        }
+    }
+
+    /// The text form string predicates see: an integer that fits 64 bits in decimal,
+    /// anything else as the shortest text of its f64 (the same for both representations).
+    pub fn write_text(&self, buf: &mut String) {
+        use std::fmt::Write as _;
+        buf.clear();
+        let _ = match self {
+            Num::Json(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => write!(buf, "{i}"),
+                (_, Some(u)) => write!(buf, "{u}"),
+                _ => write!(buf, "{}", n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Num::Text(t) => {
+                let integral = !t.contains(['.', 'e', 'E']) && *t != "-0";
+                match (integral, t.parse::<i64>(), t.parse::<u64>()) {
+                    (true, Ok(i), _) => write!(buf, "{i}"),
+                    (true, _, Ok(u)) => write!(buf, "{u}"),
+                    _ => write!(buf, "{}", t.parse::<f64>().unwrap_or(f64::NAN)),
+                }
+            }
+        };
+    }
 }
 
 /// Calls `f` on every leaf that `name` reaches from `value`, stopping at the first `true`.
@@ -123,7 +164,7 @@ fn flatten<'a>(value: &'a Value, f: &mut dyn FnMut(Leaf<'a>) -> bool) -> bool {
     match value {
         Value::Array(items) => items.iter().any(|item| flatten(item, f)),
         Value::String(s) => f(Leaf::Str(s)),
-        Value::Number(n) => f(Leaf::Num(n)),
+        Value::Number(n) => f(Leaf::Num(Num::Json(n))),
         Value::Bool(b) => f(Leaf::Bool(*b)),
         Value::Null => f(Leaf::Null),
         Value::Object(_) => f(Leaf::Object),
@@ -136,7 +177,7 @@ pub(crate) fn any_leaf_anywhere<'a>(value: &'a Value, f: &mut dyn FnMut(Leaf<'a>
         Value::Array(items) => items.iter().any(|item| any_leaf_anywhere(item, f)),
         Value::Object(map) => map.values().any(|v| any_leaf_anywhere(v, f)),
         Value::String(s) => f(Leaf::Str(s)),
-        Value::Number(n) => f(Leaf::Num(n)),
+        Value::Number(n) => f(Leaf::Num(Num::Json(n))),
         Value::Bool(b) => f(Leaf::Bool(*b)),
         Value::Null => f(Leaf::Null),
     }

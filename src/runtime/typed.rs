@@ -287,8 +287,16 @@ mod tests {
             assert_eq!(numeric_str(s), None, "{s}");
         }
         let n = serde_json::Number::from(7);
-        assert!(num_cmp(Leaf::Num(&n), CompareOp::Gt, 5.0));
-        assert!(!num_cmp(Leaf::Num(&n), CompareOp::Lt, 5.0));
+        assert!(num_cmp(
+            Leaf::Num(super::super::field::Num::Json(&n)),
+            CompareOp::Gt,
+            5.0
+        ));
+        assert!(!num_cmp(
+            Leaf::Num(crate::runtime::field::Num::Json(&n)),
+            CompareOp::Lt,
+            5.0
+        ));
         assert!(num_cmp(Leaf::Str("5"), CompareOp::Gte, 5.0));
         assert!(!num_cmp(Leaf::Bool(true), CompareOp::Gte, 0.0));
     }

@@ -191,7 +191,8 @@ impl Detector {
         self.route(source).len()
     }
 
-    fn route(&self, source: Source) -> &[usize] {
+    /// The rules that run on events of `source`.
+    pub fn route(&self, source: Source) -> &[usize] {
         match source {
             Source::Audit => &self.audit_rules,
             Source::Other => &self.other_rules,
@@ -209,11 +210,27 @@ impl Detector {
         out: &mut Vec<u8>,
         remembered: &mut Vec<DedupeKey>,
     ) -> Outcome {
+        self.evaluate_candidates(decoded, at, out, remembered, None)
+    }
+
+    /// [`evaluate`](Detector::evaluate), running only the rules set in `candidates` (bit i =
+    /// rule i: those whose prefilter the line passed), or every routed rule with `None`.
+    pub fn evaluate_candidates(
+        &self,
+        decoded: &Decoded<'_>,
+        at: &Location<'_>,
+        out: &mut Vec<u8>,
+        remembered: &mut Vec<DedupeKey>,
+        candidates: Option<&[u64]>,
+    ) -> Outcome {
         let mut outcome = Outcome::default();
         // The auditID is looked up (parsing the document if the event was decoded
         // selectively) only when a rule matched and stages are de-duplicated.
         let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
         for &i in self.route(decoded.source) {
+            if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {
+                continue;
+            }
             let rule = &self.rules[i];
             let counters = &self.counters[i];
             counters.evaluated.fetch_add(1, Ordering::Relaxed);

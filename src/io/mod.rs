@@ -6,3 +6,4 @@ pub mod alert;
 pub mod attack;
 pub mod detector;
 pub mod input;
+pub mod prefilter;

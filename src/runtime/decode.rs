@@ -11,7 +11,6 @@
 //! exactly when it is one for a full parse. The one shape it does not follow, a duplicate key
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 
-use memchr::memchr2;
 use std::borrow::Cow;
 
 /// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
@@ -49,49 +48,46 @@ pub enum Scalar<'a> {
     Object,
 }
 
-/// The decoded values of one event: per field id, whether the field is present and its leaves.
+/// The decoded values of one event: which fields are present and their leaves, flat (one
+/// allocation each, reused across events through [`Slots::recycle`]).
 #[derive(Debug, Default)]
 pub struct Slots<'a> {
-    present: Vec<bool>,
-    leaves: Vec<Vec<Scalar<'a>>>,
+    /// Bit f set: field f was reached.
+    present: Vec<u64>,
+    /// (field id, leaf), in document order.
+    leaves: Vec<(u16, Scalar<'a>)>,
     /// Every scalar leaf, when the table asks for them (keyword search).
     pub(crate) all: Vec<Scalar<'a>>,
 }
 
 impl<'a> Slots<'a> {
     /// True when the field with this id was reached (with any value).
+    #[inline]
     pub fn present(&self, id: usize) -> bool {
-        self.present.get(id).copied().unwrap_or(false)
+        self.present.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     /// The leaves of the field with this id.
-    pub fn leaves(&self, id: usize) -> &[Scalar<'a>] {
-        self.leaves.get(id).map_or(&[], Vec::as_slice)
+    #[inline]
+    pub fn leaves(&self, id: usize) -> impl Iterator<Item = &Scalar<'a>> {
+        self.leaves.iter().filter(move |(f, _)| *f as usize == id).map(|(_, s)| s)
     }
 
     /// The same (emptied) allocations, for an event of another line.
     pub fn recycle<'b>(self) -> Slots<'b> {
-        fn empty<'b>(v: Vec<Scalar<'_>>) -> Vec<Scalar<'b>> {
-            // Same layout, so collecting an emptied vector reuses its allocation.
-            let mut v = v;
+        fn empty<'b, T, U>(mut v: Vec<T>) -> Vec<U> {
+            // `T` and `U` differ only in lifetime: collecting an emptied vector into the other
+            // reuses its allocation.
             v.clear();
-            v.into_iter()
-                .map(|_| unreachable!("the vector is empty"))
-                .collect()
+            v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
         }
-        Slots {
-            present: self.present,
-            leaves: self.leaves.into_iter().map(empty).collect(),
-            all: empty(self.all),
-        }
+        Slots { present: self.present, leaves: empty(self.leaves), all: empty(self.all) }
     }
 
     fn reset(&mut self, n: usize) {
         self.present.clear();
-        self.present.resize(n, false);
-        self.leaves.truncate(n);
-        self.leaves.iter_mut().for_each(Vec::clear);
-        self.leaves.resize_with(n, Vec::new);
+        self.present.resize(n.div_ceil(64), 0);
+        self.leaves.clear();
         self.all.clear();
     }
 }
@@ -151,6 +147,34 @@ pub fn decode<'a>(
     Ok(())
 }
 
+/// The index of the first byte at or after `from` that ends a run of plain string content: a
+/// quote, a backslash or a control character (which JSON forbids in strings); `s.len()` if
+/// none. Eight bytes at a time: for each word, a zero byte of `x ^ '"'` or `x ^ '\\'`, or a
+/// byte below 0x20, sets that byte's high bit (borrows can only add false hits above a true
+/// one, and the lowest hit is the one taken).
+#[inline]
+fn special(s: &[u8], from: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= s.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let q = x ^ (LO * b'"' as u64);
+        let b = x ^ (LO * b'\\' as u64);
+        let hits = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | (x.wrapping_sub(LO * 0x20) & !x)) & HI;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() && !matches!(s[i], b'"' | b'\\' | 0..=0x1f) {
+        i += 1;
+    }
+    i
+}
+
 struct Decoder<'a, 's> {
     s: &'a [u8],
     text: &'a str,
@@ -194,7 +218,7 @@ impl<'a> Decoder<'a, '_> {
             self.slots.all.push(v.clone());
         }
         for &f in ends {
-            self.slots.leaves[f as usize].push(v.clone());
+            self.slots.leaves.push((f, v.clone()));
         }
     }
 
@@ -202,7 +226,7 @@ impl<'a> Decoder<'a, '_> {
     /// (field id, offset into its name just past a dot).
     fn value(&mut self, cont: &[(u16, usize)], ends: &[u16]) -> Result<(), DecodeError> {
         for &f in ends {
-            self.slots.present[f as usize] = true;
+            self.slots.present[f as usize / 64] |= 1 << (f % 64);
         }
         self.ws();
         match self.peek() {
@@ -291,8 +315,12 @@ impl<'a> Decoder<'a, '_> {
             self.expect(b':')?;
             next_cont.clear();
             next_ends.clear();
+            let kb = key.as_bytes();
             for &(f, off) in cont {
                 let rest = &self.table.names[f as usize][off..];
+                if rest.len() < kb.len() || rest.as_bytes()[0] != kb.first().copied().unwrap_or(0) && !kb.is_empty() {
+                    continue;
+                }
                 if let Some(after) = rest.strip_prefix(&*key) {
                     if after.is_empty() {
                         next_ends.push(f);
@@ -476,38 +504,39 @@ impl<'a> Decoder<'a, '_> {
     fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
         self.i += 1; // opening quote
         let start = self.i;
-        let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
-            self.i = self.s.len();
-            return Err(self.err("EOF while parsing a string"));
-        };
-        let end = self.i + pos;
-        if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
-            self.i += bad;
-            return Err(
-                self.err("control character (\\u0000-\\u001F) found while parsing a string")
-            );
+        let end = special(self.s, self.i);
+        match self.s.get(end) {
+            Some(b'"') => {
+                self.i = end + 1;
+                Ok(Cow::Borrowed(&self.text[start..end]))
+            }
+            // An escape: unescape from the start into an owned string.
+            Some(b'\\') => self.string_escaped().map(Cow::Owned),
+            Some(_) => {
+                self.i = end;
+                Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"))
+            }
+            None => {
+                self.i = end;
+                Err(self.err("EOF while parsing a string"))
+            }
         }
-        if self.s[end] == b'"' {
-            self.i = end + 1;
-            return Ok(Cow::Borrowed(&self.text[start..end]));
-        }
-        // An escape: unescape from the start into an owned string.
-        self.string_escaped().map(Cow::Owned)
     }
 
     fn string_escaped(&mut self) -> Result<String, DecodeError> {
         let mut out = String::new();
         loop {
-            let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
-                self.i = self.s.len();
-                return Err(self.err("EOF while parsing a string"));
-            };
-            let end = self.i + pos;
-            if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
-                self.i += bad;
-                return Err(
-                    self.err("control character (\\u0000-\\u001F) found while parsing a string")
-                );
+            let end = special(self.s, self.i);
+            match self.s.get(end) {
+                Some(b'"' | b'\\') => {}
+                Some(_) => {
+                    self.i = end;
+                    return Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"));
+                }
+                None => {
+                    self.i = end;
+                    return Err(self.err("EOF while parsing a string"));
+                }
             }
             out.push_str(&self.text[self.i..end]);
             self.i = end + 1;
@@ -525,25 +554,8 @@ impl<'a> Decoder<'a, '_> {
                 Some(b't') => '\t',
                 Some(b'u') => {
                     self.i += 1;
-                    let hi = self.hex4()?;
-                    let c = if (0xD800..0xDC00).contains(&hi) {
-                        if self.s.get(self.i) != Some(&b'\\')
-                            || self.s.get(self.i + 1) != Some(&b'u')
-                        {
-                            return Err(self.err("unexpected end of hex escape"));
-                        }
-                        self.i += 2;
-                        let lo = self.hex4()?;
-                        if !(0xDC00..0xE000).contains(&lo) {
-                            return Err(self.err("lone leading surrogate in hex escape"));
-                        }
-                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                    } else if (0xDC00..0xE000).contains(&hi) {
-                        return Err(self.err("lone leading surrogate in hex escape"));
-                    } else {
-                        char::from_u32(hi)
-                    };
-                    out.push(c.ok_or_else(|| self.err("invalid escape"))?);
+                    let c = self.unicode_escape()?;
+                    out.push(c);
                     continue;
                 }
                 _ => return Err(self.err("invalid escape")),
@@ -551,6 +563,27 @@ impl<'a> Decoder<'a, '_> {
             out.push(c);
             self.i += 1;
         }
+    }
+
+    /// The char of a `\\uXXXX` escape (the `\\u` already read), a surrogate pair included.
+    fn unicode_escape(&mut self) -> Result<char, DecodeError> {
+        let hi = self.hex4()?;
+        let c = if (0xD800..0xDC00).contains(&hi) {
+            if self.s.get(self.i) != Some(&b'\\') || self.s.get(self.i + 1) != Some(&b'u') {
+                return Err(self.err("unexpected end of hex escape"));
+            }
+            self.i += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(self.err("lone leading surrogate in hex escape"));
+            }
+            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+        } else if (0xDC00..0xE000).contains(&hi) {
+            return Err(self.err("lone leading surrogate in hex escape"));
+        } else {
+            char::from_u32(hi)
+        };
+        c.ok_or_else(|| self.err("invalid escape"))
     }
 
     fn hex4(&mut self) -> Result<u32, DecodeError> {
@@ -572,42 +605,26 @@ impl<'a> Decoder<'a, '_> {
     fn skip_string(&mut self) -> Result<(), DecodeError> {
         self.i += 1;
         loop {
-            let Some(pos) = memchr2(b'"', b'\\', &self.s[self.i..]) else {
-                self.i = self.s.len();
-                return Err(self.err("EOF while parsing a string"));
-            };
-            let end = self.i + pos;
-            if let Some(bad) = self.s[self.i..end].iter().position(|b| *b < 0x20) {
-                self.i += bad;
-                return Err(
-                    self.err("control character (\\u0000-\\u001F) found while parsing a string")
-                );
-            }
+            let end = special(self.s, self.i);
             self.i = end + 1;
-            if self.s[end] == b'"' {
-                return Ok(());
-            }
-            match self.s.get(self.i) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
-                Some(b'u') => {
-                    self.i += 1;
-                    let hi = self.hex4()?;
-                    if (0xD800..0xDC00).contains(&hi) {
-                        if self.s.get(self.i) != Some(&b'\\')
-                            || self.s.get(self.i + 1) != Some(&b'u')
-                        {
-                            return Err(self.err("unexpected end of hex escape"));
-                        }
-                        self.i += 2;
-                        let lo = self.hex4()?;
-                        if !(0xDC00..0xE000).contains(&lo) {
-                            return Err(self.err("lone leading surrogate in hex escape"));
-                        }
-                    } else if (0xDC00..0xE000).contains(&hi) {
-                        return Err(self.err("lone leading surrogate in hex escape"));
+            match self.s.get(end) {
+                Some(b'"') => return Ok(()),
+                Some(b'\\') => match self.s.get(self.i) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                    Some(b'u') => {
+                        self.i += 1;
+                        self.unicode_escape()?;
                     }
+                    _ => return Err(self.err("invalid escape")),
+                },
+                Some(_) => {
+                    self.i = end;
+                    return Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"));
                 }
-                _ => return Err(self.err("invalid escape")),
+                None => {
+                    self.i = end;
+                    return Err(self.err("EOF while parsing a string"));
+                }
             }
         }
     }

@@ -101,48 +101,28 @@ impl<'a> Event<'a> {
     /// Decodes one line keeping only the fields in `table` (the fast path). Accepts and
     /// rejects exactly the lines [`Event::parse_bytes_as`] does; in the rare case the decoder
     /// cannot represent (a duplicate key that a rule reads) it parses fully instead.
-    pub fn decode(
-        line: &'a [u8],
-        shape: Shape,
-        table: &'static FieldTable,
-    ) -> Result<Self, EventError> {
-        Event::decode_with(line, shape, table, Slots::default())
-    }
-
-    /// [`Event::decode`] reusing the allocations of an earlier event's slots (see
-    /// [`Event::into_slots`]).
-    pub fn decode_with(
-        line: &'a [u8],
-        shape: Shape,
-        table: &'static FieldTable,
-        mut slots: Slots<'a>,
-    ) -> Result<Self, EventError> {
+    pub fn decode(line: &'a [u8], shape: Shape, table: &'static FieldTable) -> Result<Self, EventError> {
+        // Slots come from a per-thread pool and go back to it when the event is dropped, so
+        // the steady state allocates nothing per event.
+        let mut slots: Slots<'a> = POOL.with(|p| p.take()).unwrap_or_default();
         match decode::decode(line, table, &mut slots) {
-            Ok(()) => Ok(Event {
-                repr: Repr::Decoded(slots, table),
-                shape,
-            }),
-            Err(DecodeError::Fallback) => Event::parse_bytes_as(line, shape),
-            Err(DecodeError::Invalid(why)) => {
-                Err(match why.strip_prefix("expected a JSON object, found ") {
-                    Some(kind) => EventError::NotAnObject(match kind {
-                        "an array" => "an array",
-                        "a string" => "a string",
-                        "a number" => "a number",
-                        "a boolean" => "a boolean",
-                        _ => "null",
+            Ok(()) => Ok(Event { repr: Repr::Decoded(slots, table), shape }),
+            Err(e) => {
+                POOL.with(|p| p.set(Some(slots.recycle())));
+                match e {
+                    DecodeError::Fallback => Event::parse_bytes_as(line, shape),
+                    DecodeError::Invalid(why) => Err(match why.strip_prefix("expected a JSON object, found ") {
+                        Some(kind) => EventError::NotAnObject(match kind {
+                            "an array" => "an array",
+                            "a string" => "a string",
+                            "a number" => "a number",
+                            "a boolean" => "a boolean",
+                            _ => "null",
+                        }),
+                        None => EventError::Json(why),
                     }),
-                    None => EventError::Json(why),
-                })
+                }
             }
-        }
-    }
-
-    /// Gives back the slots' allocations for the next [`Event::decode_with`].
-    pub fn into_slots<'b>(self) -> Slots<'b> {
-        match self.repr {
-            Repr::Decoded(slots, _) => slots.recycle(),
-            Repr::Tree(_) => Slots::default(),
         }
     }
 
@@ -166,7 +146,7 @@ impl<'a> Event<'a> {
         match &self.repr {
             Repr::Tree(root) => field::any_leaf(root, name, &mut f),
             Repr::Decoded(slots, table) => match table.id(name) {
-                Some(id) => slots.leaves(id).iter().any(|s| f(leaf(s))),
+                Some(id) => slots.leaves(id).any(|s| f(leaf(s))),
                 None => false,
             },
         }
@@ -210,6 +190,19 @@ impl<'a> Event<'a> {
                 .all
                 .iter()
                 .any(|s| with_text(leaf(s), &mut buf, &mut f)),
+        }
+    }
+}
+
+thread_local! {
+    static POOL: std::cell::Cell<Option<Slots<'static>>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for Event<'_> {
+    fn drop(&mut self) {
+        if let Repr::Decoded(slots, _) = &mut self.repr {
+            let slots = std::mem::take(slots).recycle();
+            POOL.with(|p| p.set(Some(slots)));
         }
     }
 }

@@ -184,6 +184,14 @@ struct ScanArgs {
     /// Never show the progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Worker threads for files and streams (default: every core). Alerts come out in the same
+    /// order whatever the number; `--dedupe-stages` and `--follow` run on one thread.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Parse every line, so that every line that is not a JSON object is counted as bad. By
+    /// default lines the byte prefilter rules out (no rule can match them) are not parsed.
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     output: OutputArgs,
 }

@@ -4,7 +4,9 @@
 use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
 use detections::io::detector::{DedupeKey, Detector};
-use detections::io::input::{decode_line, trim_json_whitespace, Format};
+use detections::io::input::{decode_line, trim_json_whitespace, Format, Source};
+use detections::io::prefilter::{line_starts, Candidates, LineFilter};
+use detections::runtime::Shape;
 use detections::RULES;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -27,6 +29,131 @@ struct Counts {
     bad: u64,
     bad_items: u64,
     duplicates: u64,
+    skipped: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.lines += o.lines;
+        self.events += o.events;
+        self.alerts += o.alerts;
+        self.bad += o.bad;
+        self.bad_items += o.bad_items;
+        self.duplicates += o.duplicates;
+        self.skipped += o.skipped;
+    }
+}
+
+/// What evaluating a run of lines produced, to be written in input order.
+#[derive(Default)]
+struct Produced {
+    alerts: Vec<u8>,
+    warnings: Vec<String>,
+    counts: Counts,
+}
+
+/// How lines are evaluated: shared by every worker thread.
+struct Evaluator<'a> {
+    det: &'a Detector,
+    format: Format,
+    /// The byte prefilter, unless every line must be parsed (`--strict`, or a rule without
+    /// literals).
+    filter: Option<LineFilter>,
+}
+
+impl Evaluator<'_> {
+    /// Evaluates one physical line (with or without its newline).
+    fn line(&self, name: &str, line_no: u64, raw: &[u8], candidates: Option<&[u64]>, keys: &mut Vec<DedupeKey>, p: &mut Produced) {
+        p.counts.lines += 1;
+        let line = trim_json_whitespace(raw);
+        if line.is_empty() {
+            return;
+        }
+        match decode_line(line, self.format) {
+            Err(e) => {
+                p.counts.bad += 1;
+                p.warnings.push(format!("detect: {name}:{line_no}: bad line: {e}"));
+            }
+            Ok(items) => {
+                for item in items {
+                    match item.result {
+                        Ok(decoded) => {
+                            p.counts.events += 1;
+                            let at = Location { file: name, line: line_no, item: item.item };
+                            let o = self.det.evaluate_candidates(&decoded, &at, &mut p.alerts, keys, candidates);
+                            p.counts.alerts += o.alerts;
+                            p.counts.duplicates += o.duplicates;
+                        }
+                        Err(e) => match item.item {
+                            Some(i) => {
+                                p.counts.bad_items += 1;
+                                p.warnings.push(format!("detect: {name}:{line_no}:{i}: bad item: {e}"));
+                            }
+                            None => {
+                                p.counts.bad += 1;
+                                p.warnings.push(format!("detect: {name}:{line_no}: bad line: {e}"));
+                            }
+                        },
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates a block of whole lines, the first numbered `first_line`: one prefilter pass
+    /// over the block, then only the candidate lines are parsed.
+    fn block(&self, name: &str, first_line: u64, block: &[u8]) -> Produced {
+        let mut p = Produced::default();
+        let mut keys = Vec::new();
+        let mut starts = Vec::new();
+        line_starts(block, &mut starts);
+        let mut cands = Candidates::default();
+        if let Some(f) = &self.filter {
+            f.candidates(block, &starts, &mut cands);
+        }
+        for (i, w) in starts.windows(2).enumerate() {
+            let line_no = first_line + i as u64;
+            let raw = &block[w[0]..w[1]];
+            match &self.filter {
+                Some(_) if !cands.any(i) => {
+                    p.counts.lines += 1;
+                    if !trim_json_whitespace(raw).is_empty() {
+                        p.counts.skipped += 1;
+                    }
+                }
+                Some(_) => self.line(name, line_no, raw, Some(cands.line(i)), &mut keys, &mut p),
+                None => self.line(name, line_no, raw, None, &mut keys, &mut p),
+            }
+        }
+        p
+    }
+}
+
+/// Reads up to about `size` bytes of whole lines: the block, and the bytes of the line it cut
+/// (carried into the next block). At the end of input the last line may lack its newline.
+fn read_block(input: &mut dyn BufRead, carry: &mut Vec<u8>, size: usize) -> io::Result<Option<Vec<u8>>> {
+    let mut block = std::mem::take(carry);
+    while block.len() < size {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let take = chunk.len().min(size - block.len());
+        block.extend_from_slice(&chunk[..take]);
+        input.consume(take);
+    }
+    if block.is_empty() {
+        return Ok(None);
+    }
+    if block.len() >= size {
+        // Complete the cut line, so that a block never splits one.
+        input.read_until(b'\n', &mut block)?;
+        if let Some(last) = block.iter().rposition(|&b| b == b'\n') {
+            carry.extend_from_slice(&block[last + 1..]);
+            block.truncate(last + 1);
+        }
+    }
+    Ok(Some(block))
 }
 
 /// Why reading an input stopped.
@@ -37,14 +164,16 @@ enum Failure {
 
 /// Evaluates lines and writes their alerts.
 struct Scanner<'a> {
-    det: &'a Detector,
-    format: Format,
+    ev: &'a Evaluator<'a>,
+    threads: usize,
     out: &'a mut dyn Write,
     counts: Counts,
-    buf: Vec<u8>,
     keys: Vec<DedupeKey>,
     progress: Option<ProgressBar>,
 }
+
+/// Bytes per block handed to a worker.
+const BLOCK: usize = 1 << 20;
 
 impl Scanner<'_> {
     fn warn(&self, message: &str) {
@@ -54,78 +183,119 @@ impl Scanner<'_> {
         }
     }
 
-    /// Evaluates one physical line (with or without its newline).
-    fn line(&mut self, name: &str, line_no: u64, raw: &[u8]) -> io::Result<()> {
-        self.counts.lines += 1;
-        let line = trim_json_whitespace(raw);
-        if line.is_empty() {
-            return Ok(());
+    /// Writes what a block or line produced, in order.
+    fn emit(&mut self, p: Produced) -> io::Result<()> {
+        for w in &p.warnings {
+            self.warn(w);
         }
-        match decode_line(line, self.format) {
-            Err(e) => {
-                self.counts.bad += 1;
-                self.warn(&format!("detect: {name}:{line_no}: bad line: {e}"));
-            }
-            Ok(items) => {
-                for item in items {
-                    match item.result {
-                        Ok(decoded) => {
-                            self.counts.events += 1;
-                            let at = Location {
-                                file: name,
-                                line: line_no,
-                                item: item.item,
-                            };
-                            let o = self
-                                .det
-                                .evaluate(&decoded, &at, &mut self.buf, &mut self.keys);
-                            self.counts.alerts += o.alerts;
-                            self.counts.duplicates += o.duplicates;
-                        }
-                        Err(e) => match item.item {
-                            Some(i) => {
-                                self.counts.bad_items += 1;
-                                self.warn(&format!("detect: {name}:{line_no}:{i}: bad item: {e}"));
-                            }
-                            None => {
-                                self.counts.bad += 1;
-                                self.warn(&format!("detect: {name}:{line_no}: bad line: {e}"));
-                            }
-                        },
-                    }
-                }
-            }
-        }
-        self.keys.clear();
-        if !self.buf.is_empty() {
-            let result = self.out.write_all(&self.buf);
-            self.buf.clear();
-            result?;
+        self.counts.add(&p.counts);
+        if !p.alerts.is_empty() {
+            self.out.write_all(&p.alerts)?;
         }
         if let Some(pb) = &self.progress {
-            if self.counts.lines % 4096 == 0 {
-                pb.set_message(format!(
-                    "{} events, {} alerts",
-                    self.counts.events, self.counts.alerts
-                ));
-            }
+            pb.set_message(format!("{} events, {} alerts", self.counts.events, self.counts.alerts));
         }
         Ok(())
     }
 
-    /// Reads a stream to its end, line by line.
-    fn stream(&mut self, name: &str, mut input: impl BufRead) -> Result<(), Failure> {
-        let mut buf = Vec::new();
-        let mut line_no = 0u64;
-        loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf).map_err(Failure::Read)? == 0 {
-                return Ok(());
-            }
-            line_no += 1;
-            self.line(name, line_no, &buf).map_err(Failure::Write)?;
-        }
+    /// Evaluates one physical line (with or without its newline), without the prefilter
+    /// (`--follow` reads line by line).
+    fn line(&mut self, name: &str, line_no: u64, raw: &[u8]) -> io::Result<()> {
+        let mut p = Produced::default();
+        let mut keys = std::mem::take(&mut self.keys);
+        self.ev.line(name, line_no, raw, None, &mut keys, &mut p);
+        keys.clear();
+        self.keys = keys;
+        self.emit(p)
     }
+
+    /// Reads a stream to its end in blocks of whole lines, on `threads` workers, writing the
+    /// results in input order.
+    fn stream(&mut self, name: &str, mut input: impl BufRead) -> Result<(), Failure> {
+        let mut carry = Vec::new();
+        let mut next_line = 1u64;
+        if self.threads <= 1 {
+            while let Some(block) = read_block(&mut input, &mut carry, BLOCK).map_err(Failure::Read)? {
+                let lines = line_count(&block);
+                let p = self.ev.block(name, next_line, &block);
+                next_line += lines;
+                self.emit(p).map_err(Failure::Write)?;
+            }
+            return Ok(());
+        }
+        let ev = self.ev;
+        let threads = self.threads;
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, u64, Vec<u8>)>(threads);
+        let work_rx = std::sync::Mutex::new(work_rx);
+        std::thread::scope(|scope| {
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Produced)>(threads * 2);
+            for _ in 0..threads {
+                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                scope.spawn(move || loop {
+                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((seq, first, block)) = job else { return };
+                    if done_tx.send((seq, ev.block(name, first, &block))).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(done_tx);
+            // Reads on this thread, hands blocks out, and writes results back in order.
+            let mut pending = std::collections::BTreeMap::new();
+            let (mut sent, mut written) = (0u64, 0u64);
+            let mut result = Ok(());
+            let mut eof = false;
+            while result.is_ok() && !(eof && written == sent) {
+                if !eof && sent - written < (threads * 2) as u64 {
+                    match read_block(&mut input, &mut carry, BLOCK) {
+                        Ok(Some(block)) => {
+                            let lines = line_count(&block);
+                            if work_tx.send((sent, next_line, block)).is_err() {
+                                break;
+                            }
+                            next_line += lines;
+                            sent += 1;
+                        }
+                        Ok(None) => eof = true,
+                        Err(e) => {
+                            result = Err(Failure::Read(e));
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                let Ok((seq, p)) = done_rx.recv() else { break };
+                pending.insert(seq, p);
+                while let Some(p) = pending.remove(&written) {
+                    written += 1;
+                    if let Err(e) = self.emit(p) {
+                        result = Err(Failure::Write(e));
+                        break;
+                    }
+                }
+            }
+            drop(work_tx);
+            // Blocks already read are written before a read error is reported.
+            if matches!(result, Err(Failure::Read(_))) {
+                for (seq, p) in done_rx.iter() {
+                    pending.insert(seq, p);
+                }
+                while let Some(p) = pending.remove(&written) {
+                    written += 1;
+                    if let Err(e) = self.emit(p) {
+                        return Err(Failure::Write(e));
+                    }
+                }
+            }
+            result
+        })
+    }
+}
+
+/// Lines in a block (a last line without a newline counts).
+fn line_count(block: &[u8]) -> u64 {
+    let n = memchr::memchr_iter(b'\n', block).count() as u64;
+    n + u64::from(!block.ends_with(b"\n") && !block.is_empty())
 }
 
 /// One input named on the command line (directories expanded).
@@ -275,12 +445,26 @@ pub fn run(args: ScanArgs) -> ExitCode {
         && inputs.iter().any(|i| matches!(i, Input::File { .. })))
     .then(|| progress_bar(&inputs));
 
+    let format = args.input_format.format();
+    let (source, shapes): (Source, &[Shape]) = match format {
+        Format::Raw | Format::EventList | Format::Aks => (Source::Audit, &[Shape::Raw]),
+        Format::Ecs => (Source::Audit, &[Shape::Ecs]),
+        Format::Auto => (Source::Audit, &[Shape::Raw, Shape::Ecs]),
+        Format::Json => (Source::Other, &[Shape::Raw]),
+    };
+    let filter = if args.strict { None } else { LineFilter::new(RULES, det.route(source), shapes) };
+    let ev = Evaluator { det: &det, format, filter };
+    // Stage de-duplication depends on the order events are seen in: one thread.
+    let threads = match (args.output.dedupe_stages, args.threads) {
+        (true, _) => 1,
+        (false, Some(n)) => n.max(1),
+        (false, None) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let mut sc = Scanner {
-        det: &det,
-        format: args.input_format.format(),
+        ev: &ev,
+        threads,
         out: &mut out,
         counts: Counts::default(),
-        buf: Vec::new(),
         keys: Vec::new(),
         progress,
     };
@@ -395,6 +579,9 @@ pub fn run(args: ScanArgs) -> ExitCode {
     }
     if c.duplicates > 0 {
         summary.push_str(&format!(", {} duplicates dropped", c.duplicates));
+    }
+    if c.skipped > 0 {
+        summary.push_str(&format!(", {} lines skipped by the prefilter", c.skipped));
     }
     if args.output.stats {
         eprint!("{}", det.stats_table());

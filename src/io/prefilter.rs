@@ -1,0 +1,159 @@
+//! The byte prefilter: one Aho-Corasick pass over a block of lines finds, for each line, the
+//! rules whose literals it contains; lines no rule can match are not parsed at all.
+//!
+//! Literals come from the generator (each rule's `PREFILTER`, per shape): every line a rule
+//! can match contains one of them byte for byte, unless JSON escaping hides it. Literals are
+//! ASCII letters and digits, which only a `\u00XX` escape can hide, so a line holding such an
+//! escape is a candidate for every rule.
+
+use crate::runtime::{Rule, Shape};
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// Which rules each line of a block may match.
+#[derive(Debug)]
+pub struct LineFilter {
+    ac: AhoCorasick,
+    /// Pattern id → the rules whose literal it is; the last pattern is the `\u00` sentinel.
+    pattern_rules: Vec<Vec<usize>>,
+    /// Rules with a prefilter (the sentinel makes a line a candidate for all of them).
+    filtered: Vec<usize>,
+    words: usize,
+}
+
+/// Per-line candidate rules of one block: `words` u64 bitsets per line.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    bits: Vec<u64>,
+    words: usize,
+}
+
+impl Candidates {
+    /// True when some rule may match line `line`.
+    pub fn any(&self, line: usize) -> bool {
+        self.line(line).iter().any(|w| *w != 0)
+    }
+
+    /// The candidate bitset of line `line` (bit i = rule i).
+    pub fn line(&self, line: usize) -> &[u64] {
+        &self.bits[line * self.words..(line + 1) * self.words]
+    }
+}
+
+const SENTINEL: &str = "\\u00";
+
+impl LineFilter {
+    /// A filter over `rules` restricted to `routed` (the rules that run on this input), for
+    /// lines of the given shapes. `None` when some routed rule has no literal for one of the
+    /// shapes: every line must then be parsed.
+    pub fn new(rules: &[Rule], routed: &[usize], shapes: &[Shape]) -> Option<LineFilter> {
+        let mut literals: Vec<(String, usize)> = Vec::new();
+        for &i in routed {
+            for shape in shapes {
+                let lits = match shape {
+                    Shape::Raw => rules[i].prefilter.raw,
+                    Shape::Ecs => rules[i].prefilter.ecs,
+                }?;
+                literals.extend(lits.iter().map(|l| ((*l).to_owned(), i)));
+            }
+        }
+        let mut patterns: Vec<String> = literals.iter().map(|(l, _)| l.clone()).collect();
+        patterns.sort();
+        patterns.dedup();
+        let mut pattern_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        for (lit, rule) in &literals {
+            if let Ok(p) = patterns.binary_search(lit) {
+                if !pattern_rules[p].contains(rule) {
+                    pattern_rules[p].push(*rule);
+                }
+            }
+        }
+        patterns.push(SENTINEL.to_owned());
+        pattern_rules.push(Vec::new());
+        let ac = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).ok()?;
+        Some(LineFilter { ac, pattern_rules, filtered: routed.to_vec(), words: rules.len().div_ceil(64).max(1) })
+    }
+
+    /// Computes the candidates of every line of `block`, whose lines start at `starts` (the
+    /// last entry is the end of the block).
+    pub fn candidates(&self, block: &[u8], starts: &[usize], out: &mut Candidates) {
+        let lines = starts.len().saturating_sub(1);
+        out.words = self.words;
+        out.bits.clear();
+        out.bits.resize(lines * self.words, 0);
+        let sentinel = self.pattern_rules.len() - 1;
+        for m in self.ac.find_overlapping_iter(block) {
+            // The line holding the match: the last start <= match start.
+            let line = starts.partition_point(|&s| s <= m.start()).saturating_sub(1).min(lines.saturating_sub(1));
+            let bits = &mut out.bits[line * self.words..(line + 1) * self.words];
+            let p = m.pattern().as_usize();
+            let rules: &[usize] = if p == sentinel {
+                if !hides_alnum(&block[m.end()..]) {
+                    continue;
+                }
+                &self.filtered
+            } else {
+                &self.pattern_rules[p]
+            };
+            for &r in rules {
+                bits[r / 64] |= 1 << (r % 64);
+            }
+        }
+    }
+}
+
+/// True when the two bytes after `\u00` encode an ASCII letter or digit.
+fn hides_alnum(rest: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16);
+    match (rest.first().copied().and_then(hex), rest.get(1).copied().and_then(hex)) {
+        (Some(h), Some(l)) => (((h << 4) | l) as u8).is_ascii_alphanumeric(),
+        _ => false,
+    }
+}
+
+/// The start of every line of `block` (and its end as the last entry).
+pub fn line_starts(block: &[u8], out: &mut Vec<usize>) {
+    out.clear();
+    out.push(0);
+    out.extend(memchr::memchr_iter(b'\n', block).map(|i| i + 1).filter(|&i| i < block.len()));
+    out.push(block.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentinel_only_counts_alphanumeric_escapes() {
+        assert!(hides_alnum(b"69"));
+        assert!(hides_alnum(b"4A"));
+        assert!(hides_alnum(b"4a"));
+        assert!(!hides_alnum(b"26")); // `&`, which Go escapes
+        assert!(!hides_alnum(b"3c"));
+        assert!(!hides_alnum(b"6"));
+    }
+
+    #[test]
+    fn line_starts_cover_the_block() {
+        let mut s = Vec::new();
+        line_starts(b"a\nbb\n\nc", &mut s);
+        assert_eq!(s, [0, 2, 5, 6, 7]);
+        line_starts(b"a\n", &mut s);
+        assert_eq!(s, [0, 2]);
+    }
+
+    #[test]
+    fn lines_with_literals_or_escapes_are_candidates() {
+        if crate::RULES.is_empty() {
+            return;
+        }
+        let routed: Vec<usize> = (0..crate::RULES.len()).collect();
+        let Some(f) = LineFilter::new(crate::RULES, &routed, &[Shape::Raw]) else { return };
+        let lit = crate::RULES.iter().find_map(|r| r.prefilter.raw.map(|l| l[0])).unwrap();
+        let block = format!("{{\"verb\":\"get\"}}\n{{\"{lit}\":1}}\n{{\"x\":\"\\u0069\"}}\n{{\"x\":\"\\u0026\"}}\n");
+        let mut starts = Vec::new();
+        line_starts(block.as_bytes(), &mut starts);
+        let mut c = Candidates::default();
+        f.candidates(block.as_bytes(), &starts, &mut c);
+        assert_eq!((0..4).map(|i| c.any(i)).collect::<Vec<_>>(), [false, true, true, false]);
+    }
+}

@@ -136,7 +136,9 @@ pub fn decode_line(line: &[u8], format: Format) -> Result<Vec<Item<'_>>, String>
             }
         }
         // No wrapper key in the bytes: a raw event, decoded without a full parse.
-        Format::Auto if !may_be_wrapped(line) => {
+        Format::Auto
+            if !may_be_wrapped(line) && !REFERENCE.load(std::sync::atomic::Ordering::Relaxed) =>
+        {
             Ok(Item::single(Ok(plain(line, Shape::Raw, Source::Audit)?)))
         }
         Format::Auto => {
@@ -250,9 +252,23 @@ fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))
 }
 
+/// When set, events are parsed fully instead of decoded selectively: the reference path that
+/// tests compare the fast path with (`detect scan --reference`).
+static REFERENCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later decode in this process parse events fully (the slow reference path).
+pub fn use_full_parse(on: bool) {
+    REFERENCE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// One event on its own line: decoded selectively (only the fields the rules read).
 fn plain(line: &[u8], shape: Shape, source: Source) -> Result<Decoded<'_>, String> {
-    let event = Event::decode(line, shape, crate::fields(shape)).map_err(|e| e.to_string())?;
+    let event = if REFERENCE.load(std::sync::atomic::Ordering::Relaxed) {
+        Event::parse_bytes_as(line, shape)
+    } else {
+        Event::decode(line, shape, crate::fields(shape))
+    }
+    .map_err(|e| e.to_string())?;
     Ok(Decoded {
         event,
         original: Cow::Borrowed(line),

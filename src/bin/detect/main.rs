@@ -192,6 +192,10 @@ struct ScanArgs {
     /// default lines the byte prefilter rules out (no rule can match them) are not parsed.
     #[arg(long)]
     strict: bool,
+    /// The slow reference path, for checking the fast one: no prefilter, one thread, every
+    /// event parsed fully into a JSON tree (implies --strict).
+    #[arg(long)]
+    reference: bool,
     #[command(flatten)]
     output: OutputArgs,
 }

@@ -63,7 +63,15 @@ struct Evaluator<'a> {
 
 impl Evaluator<'_> {
     /// Evaluates one physical line (with or without its newline).
-    fn line(&self, name: &str, line_no: u64, raw: &[u8], candidates: Option<&[u64]>, keys: &mut Vec<DedupeKey>, p: &mut Produced) {
+    fn line(
+        &self,
+        name: &str,
+        line_no: u64,
+        raw: &[u8],
+        candidates: Option<&[u64]>,
+        keys: &mut Vec<DedupeKey>,
+        p: &mut Produced,
+    ) {
         p.counts.lines += 1;
         let line = trim_json_whitespace(raw);
         if line.is_empty() {
@@ -72,26 +80,39 @@ impl Evaluator<'_> {
         match decode_line(line, self.format) {
             Err(e) => {
                 p.counts.bad += 1;
-                p.warnings.push(format!("detect: {name}:{line_no}: bad line: {e}"));
+                p.warnings
+                    .push(format!("detect: {name}:{line_no}: bad line: {e}"));
             }
             Ok(items) => {
                 for item in items {
                     match item.result {
                         Ok(decoded) => {
                             p.counts.events += 1;
-                            let at = Location { file: name, line: line_no, item: item.item };
-                            let o = self.det.evaluate_candidates(&decoded, &at, &mut p.alerts, keys, candidates);
+                            let at = Location {
+                                file: name,
+                                line: line_no,
+                                item: item.item,
+                            };
+                            let o = self.det.evaluate_candidates(
+                                &decoded,
+                                &at,
+                                &mut p.alerts,
+                                keys,
+                                candidates,
+                            );
                             p.counts.alerts += o.alerts;
                             p.counts.duplicates += o.duplicates;
                         }
                         Err(e) => match item.item {
                             Some(i) => {
                                 p.counts.bad_items += 1;
-                                p.warnings.push(format!("detect: {name}:{line_no}:{i}: bad item: {e}"));
+                                p.warnings
+                                    .push(format!("detect: {name}:{line_no}:{i}: bad item: {e}"));
                             }
                             None => {
                                 p.counts.bad += 1;
-                                p.warnings.push(format!("detect: {name}:{line_no}: bad line: {e}"));
+                                p.warnings
+                                    .push(format!("detect: {name}:{line_no}: bad line: {e}"));
                             }
                         },
                     }
@@ -131,7 +152,11 @@ impl Evaluator<'_> {
 
 /// Reads up to about `size` bytes of whole lines: the block, and the bytes of the line it cut
 /// (carried into the next block). At the end of input the last line may lack its newline.
-fn read_block(input: &mut dyn BufRead, carry: &mut Vec<u8>, size: usize) -> io::Result<Option<Vec<u8>>> {
+fn read_block(
+    input: &mut dyn BufRead,
+    carry: &mut Vec<u8>,
+    size: usize,
+) -> io::Result<Option<Vec<u8>>> {
     let mut block = std::mem::take(carry);
     while block.len() < size {
         let chunk = input.fill_buf()?;
@@ -193,7 +218,10 @@ impl Scanner<'_> {
             self.out.write_all(&p.alerts)?;
         }
         if let Some(pb) = &self.progress {
-            pb.set_message(format!("{} events, {} alerts", self.counts.events, self.counts.alerts));
+            pb.set_message(format!(
+                "{} events, {} alerts",
+                self.counts.events, self.counts.alerts
+            ));
         }
         Ok(())
     }
@@ -215,7 +243,9 @@ impl Scanner<'_> {
         let mut carry = Vec::new();
         let mut next_line = 1u64;
         if self.threads <= 1 {
-            while let Some(block) = read_block(&mut input, &mut carry, BLOCK).map_err(Failure::Read)? {
+            while let Some(block) =
+                read_block(&mut input, &mut carry, BLOCK).map_err(Failure::Read)?
+            {
                 let lines = line_count(&block);
                 let p = self.ev.block(name, next_line, &block);
                 next_line += lines;
@@ -452,10 +482,19 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Format::Auto => (Source::Audit, &[Shape::Raw, Shape::Ecs]),
         Format::Json => (Source::Other, &[Shape::Raw]),
     };
-    let filter = if args.strict { None } else { LineFilter::new(RULES, det.route(source), shapes) };
-    let ev = Evaluator { det: &det, format, filter };
+    detections::io::input::use_full_parse(args.reference);
+    let filter = if args.strict || args.reference {
+        None
+    } else {
+        LineFilter::new(RULES, det.route(source), shapes)
+    };
+    let ev = Evaluator {
+        det: &det,
+        format,
+        filter,
+    };
     // Stage de-duplication depends on the order events are seen in: one thread.
-    let threads = match (args.output.dedupe_stages, args.threads) {
+    let threads = match (args.output.dedupe_stages || args.reference, args.threads) {
         (true, _) => 1,
         (false, Some(n)) => n.max(1),
         (false, None) => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -1,0 +1,197 @@
+//! Speed never costs correctness: the fast path (byte prefilter, selective decoding, worker
+//! threads) and the reference path (every line parsed fully into a JSON tree, one thread) give
+//! byte-identical alerts, over every data set in `../shared/data` and a generated corpus full
+//! of traps (escaped keys, decoys, duplicate keys, bad lines), for the shipped rules and for a
+//! larger rule set (the SigmaHQ Kubernetes rules plus the flagship).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    stdout: Vec<u8>,
+    summary: String,
+}
+
+fn scan(detect: &Path, args: &[&str], file: &Path) -> Run {
+    let out = Command::new(detect)
+        .arg("scan")
+        .args(args)
+        .arg("--no-progress")
+        .arg(file)
+        .output()
+        .expect("detect runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed:\n{stderr}",
+        file.display()
+    );
+    let summary = stderr.lines().last().unwrap_or_default().to_owned();
+    Run {
+        stdout: out.stdout,
+        summary,
+    }
+}
+
+/// `detect: L lines read, E events evaluated, A alerts, B bad lines`, without what follows.
+fn core(summary: &str) -> String {
+    summary.split(", ").take(4).collect::<Vec<_>>().join(", ")
+}
+
+fn inputs(shared: &Path, generated: &Path) -> Vec<(PathBuf, &'static str)> {
+    let data = shared.join("data");
+    let mut files: Vec<(PathBuf, &'static str)> = vec![
+        (data.join("real-audit-events.ndjson"), "raw"),
+        (data.join("synthetic/flagship_cases.ndjson"), "raw"),
+        (data.join("synthetic/flagship_rule_cases.jsonl"), "auto"),
+        (data.join("synthetic/flagship_cases_ecs.ndjson"), "ecs"),
+        (data.join("synthetic/flagship_cases_ecs.ndjson"), "auto"),
+        (data.join("synthetic/flagship_cases_aks.ndjson"), "auto"),
+        (
+            data.join("synthetic/flagship_cases_eventlist.ndjson"),
+            "auto",
+        ),
+        (data.join("elastic-integrations/test-audit.log"), "auto"),
+        (
+            data.join("elastic-integrations/test-kube-audit.log"),
+            "auto",
+        ),
+        (generated.to_owned(), "auto"),
+        (generated.to_owned(), "raw"),
+    ];
+    let mut falco: Vec<PathBuf> = std::fs::read_dir(data.join("falco-trace-files"))
+        .expect("falco traces")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    falco.sort();
+    files.extend(falco.into_iter().map(|p| (p, "auto")));
+    files
+}
+
+/// A corpus of traps built from the synthetic cases.
+fn generate(shared: &Path, out: &Path) {
+    let cases = std::fs::read_to_string(shared.join("data/synthetic/flagship_cases.ndjson"))
+        .expect("cases");
+    let real =
+        std::fs::read_to_string(shared.join("data/real-audit-events.ndjson")).expect("real events");
+    let mut text = String::new();
+    for (i, line) in cases.lines().chain(real.lines().take(60)).enumerate() {
+        text.push_str(line);
+        text.push('\n');
+        // The key written with escapes that hide the prefilter literal.
+        text.push_str(&line.replacen("\"impersonatedUser\"", "\"\\u0069mpersonatedUser\"", 1));
+        text.push('\n');
+        text.push_str(&line.replace(
+            "authorization.k8s.io/decision",
+            "authorization.k8s.io\\/decision",
+        ));
+        text.push('\n');
+        // The literal only inside a string value (a decoy), and the same event with CRLF.
+        text.push_str(&line.replacen(
+            "\"verb\":",
+            "\"note\":\"impersonatedUser system:masters\",\"verb\":",
+            1,
+        ));
+        text.push_str("\r\n");
+        // Dotted keys spelled as one key at the top level.
+        text.push_str(&line.replacen(
+            "\"annotations\":{",
+            "\"annotations.authorization.k8s.io/decision\":\"allow\",\"x\":{",
+            1,
+        ));
+        text.push('\n');
+        // A duplicate key that a rule reads (last one wins in a full parse).
+        text.push_str(&line.replacen("\"verb\":", "\"verb\":\"watch\",\"verb\":", 1));
+        text.push('\n');
+        match i % 5 {
+            0 => text.push_str("[\"impersonatedUser\"]\n"),
+            1 => text.push_str(&format!("{}\n", &line[..line.len() / 2])),
+            2 => text.push_str("   \n"),
+            3 => text.push_str("{\"impersonatedUser\":{\"username\":\"system:admin\"},\"verb\":\"get\",\"annotations\":{\"authorization.k8s.io/decision\":\"allow\"}}\n"),
+            _ => text.push_str("not json at all\n"),
+        }
+    }
+    std::fs::write(out, text).expect("write corpus");
+}
+
+fn compare(detect: &Path, shared: &Path, label: &str) {
+    let dir = common::root().join("target/fast-path").join(label);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let generated = dir.join("traps.ndjson");
+    generate(shared, &generated);
+    let mut alerts = 0;
+    for (file, format) in inputs(shared, &generated) {
+        let fast = scan(detect, &["--input-format", format, "--threads", "2"], &file);
+        let reference = scan(detect, &["--input-format", format, "--reference"], &file);
+        assert_eq!(
+            String::from_utf8_lossy(&fast.stdout),
+            String::from_utf8_lossy(&reference.stdout),
+            "{label}: alerts differ on {} ({format})",
+            file.display()
+        );
+        // Parsing every line with the fast decoder counts exactly what a full parse counts.
+        let strict = scan(
+            detect,
+            &["--input-format", format, "--strict", "--threads", "1"],
+            &file,
+        );
+        assert_eq!(
+            strict.stdout,
+            reference.stdout,
+            "{label}: --strict alerts differ on {}",
+            file.display()
+        );
+        assert_eq!(
+            core(&strict.summary),
+            core(&reference.summary),
+            "{label}: counts differ on {}",
+            file.display()
+        );
+        alerts += reference.stdout.iter().filter(|b| **b == b'\n').count();
+    }
+    assert!(
+        alerts > 20,
+        "{label}: only {alerts} alerts: the comparison would prove little"
+    );
+}
+
+#[test]
+fn fast_and_reference_paths_agree_for_the_shipped_rules() {
+    if common::other_rule_set() {
+        return;
+    }
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    compare(Path::new(env!("CARGO_BIN_EXE_detect")), &shared, "shipped");
+}
+
+#[test]
+fn fast_and_reference_paths_agree_for_a_larger_rule_set() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let rules = common::root().join("target/fast-path/rules");
+    let _ = std::fs::remove_dir_all(&rules);
+    std::fs::create_dir_all(&rules).expect("rules dir");
+    let mut n = 0;
+    for dir in [
+        shared.join("data/sigmahq"),
+        common::root().join("detections/kubernetes"),
+    ] {
+        for e in std::fs::read_dir(&dir)
+            .expect("rules")
+            .map(|e| e.expect("entry").path())
+        {
+            if e.extension().is_some_and(|x| x == "yml") {
+                std::fs::copy(&e, rules.join(e.file_name().expect("name"))).expect("copy rule");
+                n += 1;
+            }
+        }
+    }
+    assert!(n >= 17);
+    let detect = common::build_detector(&rules, "fast-path");
+    compare(&detect, &shared, "sigmahq");
+}

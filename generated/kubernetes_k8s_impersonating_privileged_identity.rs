@@ -150,8 +150,11 @@ fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
                 | "system:kube-controller-manager" | "system:kube-proxy"
                 | "system:kube-scheduler" | "system:volume-scheduler" => true,
                 _ => false,
-            } || v.starts_with("system:node:")
-                || v.starts_with("system:serviceaccount:kube-system:")
+            }
+                || crate::runtime::starts_with_any(
+                    v,
+                    &["system:node:", "system:serviceaccount:kube-system:"],
+                )
         ),
     )
 }
@@ -238,8 +241,11 @@ fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
                         crate::runtime::GlobPart::AnyRun,
                     ],
                     false,
-                ) || v.starts_with("eks:") || v.starts_with("system:node:")
-                || v.starts_with("system:serviceaccount:kube-system:")
+                )
+                || crate::runtime::starts_with_any(
+                    v,
+                    &["eks:", "system:node:", "system:serviceaccount:kube-system:"],
+                )
         ),
     )
 }

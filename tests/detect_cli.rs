@@ -62,7 +62,17 @@ fn example_bytes() -> Vec<u8> {
 }
 
 /// Runs `detect` with `args`, feeding `stdin` (or nothing: stdin is then closed/empty).
+/// Runs `detect`. `scan` gets `--strict`: these tests pin down that every line is parsed and
+/// every bad line counted; `prefilter_skips_lines_no_rule_can_match` covers the default.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut args: Vec<&str> = args.to_vec();
+    if args.first() == Some(&"scan") && !args.contains(&"--strict") {
+        args.insert(1, "--strict");
+    }
+    run_exact(&args, stdin)
+}
+
+fn run_exact(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(DETECT)
         .args(args)
         .stdin(Stdio::piped())
@@ -654,4 +664,31 @@ fn write_failure_to_closed_pipe_fails() {
     let stderr = text(&out.stderr);
     assert!(!out.status.success(), "closed stdout: {:?}", out.status);
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+}
+
+#[test]
+fn prefilter_skips_lines_no_rule_can_match() {
+    if common::other_rule_set() {
+        return;
+    }
+    let literal = RULES.iter().find_map(|r| r.prefilter.raw.map(|l| l[0])).expect("a rule with a prefilter");
+    let example = std::fs::read(common::root().join("examples/audit-events.ndjson")).expect("example");
+    let mut input = example.clone();
+    input.extend_from_slice(b"not json, and no literal\n[1,2]\n");
+    let candidates = input.split(|&b| b == b'\n').filter(|l| !l.is_empty() && l.windows(literal.len()).any(|w| w == literal.as_bytes())).count() as u64;
+    let lines = input.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let fast = run_exact(&["scan", "-"], Some(&input));
+    let strict = run_exact(&["scan", "--strict", "-"], Some(&input));
+    assert!(fast.status.success() && strict.status.success());
+    assert_eq!(fast.stdout, strict.stdout, "the prefilter must not change the alerts");
+    let last = text(&fast.stderr).lines().last().unwrap_or_default().to_owned();
+    assert_eq!(
+        last,
+        format!("{}, {} lines skipped by the prefilter", summary(lines, candidates, 4, 0), lines - candidates),
+        "{}",
+        text(&fast.stderr)
+    );
+    // The skipped bad lines are not parsed, so not reported; --strict reports them.
+    assert!(!text(&fast.stderr).contains(": bad line:"));
+    assert!(text(&strict.stderr).contains(&format!("-:{}: bad line", lines)));
 }

@@ -287,6 +287,9 @@ pub enum Pattern {
     Str(StrPattern, Case),
     /// Any of these exact strings (made by the `one_of` pass), stored folded when insensitive.
     OneOf(BTreeSet<String>, Case),
+    /// Starts with any of these (made by the same pass from `value*` alternatives), stored
+    /// folded when insensitive.
+    Prefixes(BTreeSet<String>, Case),
     /// A rule number: an equal JSON number or a string spelling `text`.
     Num {
         /// Value.

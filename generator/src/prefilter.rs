@@ -118,7 +118,7 @@ fn value_literal(p: &Pattern) -> Req {
                 .max_by_key(String::len),
             StrPattern::Any => None,
         },
-        Pattern::OneOf(set, Case::Sensitive) => {
+        Pattern::OneOf(set, Case::Sensitive) | Pattern::Prefixes(set, Case::Sensitive) => {
             return union(
                 set.iter()
                     .map(|t| longest(t).filter(|l| l.len() >= MIN_LEN).map(|l| vec![l])),

@@ -64,13 +64,18 @@ impl<'a> Slots<'a> {
     /// True when the field with this id was reached (with any value).
     #[inline]
     pub fn present(&self, id: usize) -> bool {
-        self.present.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        self.present
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     /// The leaves of the field with this id.
     #[inline]
     pub fn leaves(&self, id: usize) -> impl Iterator<Item = &Scalar<'a>> {
-        self.leaves.iter().filter(move |(f, _)| *f as usize == id).map(|(_, s)| s)
+        self.leaves
+            .iter()
+            .filter(move |(f, _)| *f as usize == id)
+            .map(|(_, s)| s)
     }
 
     /// The same (emptied) allocations, for an event of another line.
@@ -79,9 +84,15 @@ impl<'a> Slots<'a> {
             // `T` and `U` differ only in lifetime: collecting an emptied vector into the other
             // reuses its allocation.
             v.clear();
-            v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
+            v.into_iter()
+                .map(|_| unreachable!("the vector is empty"))
+                .collect()
         }
-        Slots { present: self.present, leaves: empty(self.leaves), all: empty(self.all) }
+        Slots {
+            present: self.present,
+            leaves: empty(self.leaves),
+            all: empty(self.all),
+        }
     }
 
     fn reset(&mut self, n: usize) {
@@ -163,7 +174,10 @@ fn special(s: &[u8], from: usize) -> usize {
         let x = u64::from_le_bytes(w);
         let q = x ^ (LO * b'"' as u64);
         let b = x ^ (LO * b'\\' as u64);
-        let hits = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | (x.wrapping_sub(LO * 0x20) & !x)) & HI;
+        let hits = ((q.wrapping_sub(LO) & !q)
+            | (b.wrapping_sub(LO) & !b)
+            | (x.wrapping_sub(LO * 0x20) & !x))
+            & HI;
         if hits != 0 {
             return i + (hits.trailing_zeros() / 8) as usize;
         }
@@ -318,7 +332,9 @@ impl<'a> Decoder<'a, '_> {
             let kb = key.as_bytes();
             for &(f, off) in cont {
                 let rest = &self.table.names[f as usize][off..];
-                if rest.len() < kb.len() || rest.as_bytes()[0] != kb.first().copied().unwrap_or(0) && !kb.is_empty() {
+                if rest.len() < kb.len()
+                    || rest.as_bytes()[0] != kb.first().copied().unwrap_or(0) && !kb.is_empty()
+                {
                     continue;
                 }
                 if let Some(after) = rest.strip_prefix(&*key) {
@@ -531,7 +547,8 @@ impl<'a> Decoder<'a, '_> {
                 Some(b'"' | b'\\') => {}
                 Some(_) => {
                     self.i = end;
-                    return Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"));
+                    return Err(self
+                        .err("control character (\\u0000-\\u001F) found while parsing a string"));
                 }
                 None => {
                     self.i = end;
@@ -619,7 +636,8 @@ impl<'a> Decoder<'a, '_> {
                 },
                 Some(_) => {
                     self.i = end;
-                    return Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"));
+                    return Err(self
+                        .err("control character (\\u0000-\\u001F) found while parsing a string"));
                 }
                 None => {
                     self.i = end;

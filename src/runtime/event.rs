@@ -101,26 +101,35 @@ impl<'a> Event<'a> {
     /// Decodes one line keeping only the fields in `table` (the fast path). Accepts and
     /// rejects exactly the lines [`Event::parse_bytes_as`] does; in the rare case the decoder
     /// cannot represent (a duplicate key that a rule reads) it parses fully instead.
-    pub fn decode(line: &'a [u8], shape: Shape, table: &'static FieldTable) -> Result<Self, EventError> {
+    pub fn decode(
+        line: &'a [u8],
+        shape: Shape,
+        table: &'static FieldTable,
+    ) -> Result<Self, EventError> {
         // Slots come from a per-thread pool and go back to it when the event is dropped, so
         // the steady state allocates nothing per event.
         let mut slots: Slots<'a> = POOL.with(|p| p.take()).unwrap_or_default();
         match decode::decode(line, table, &mut slots) {
-            Ok(()) => Ok(Event { repr: Repr::Decoded(slots, table), shape }),
+            Ok(()) => Ok(Event {
+                repr: Repr::Decoded(slots, table),
+                shape,
+            }),
             Err(e) => {
                 POOL.with(|p| p.set(Some(slots.recycle())));
                 match e {
                     DecodeError::Fallback => Event::parse_bytes_as(line, shape),
-                    DecodeError::Invalid(why) => Err(match why.strip_prefix("expected a JSON object, found ") {
-                        Some(kind) => EventError::NotAnObject(match kind {
-                            "an array" => "an array",
-                            "a string" => "a string",
-                            "a number" => "a number",
-                            "a boolean" => "a boolean",
-                            _ => "null",
-                        }),
-                        None => EventError::Json(why),
-                    }),
+                    DecodeError::Invalid(why) => {
+                        Err(match why.strip_prefix("expected a JSON object, found ") {
+                            Some(kind) => EventError::NotAnObject(match kind {
+                                "an array" => "an array",
+                                "a string" => "a string",
+                                "a number" => "a number",
+                                "a boolean" => "a boolean",
+                                _ => "null",
+                            }),
+                            None => EventError::Json(why),
+                        })
+                    }
                 }
             }
         }

@@ -494,3 +494,32 @@ mod tests {
         assert!(hits.iter().all(|&n| n > 50), "{hits:?}");
     }
 }
+
+/// Case-sensitive: `hay` starts with one of the prefixes (a `value*` list).
+#[inline]
+pub fn starts_with_any(hay: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| hay.starts_with(p))
+}
+
+/// Case-insensitive: `hay` starts with one of the pre-folded prefixes.
+#[inline]
+pub fn starts_with_any_ci(hay: &str, prefixes_folded: &[&str]) -> bool {
+    prefixes_folded.iter().any(|p| starts_with_ci(hay, p))
+}
+
+#[cfg(test)]
+mod prefix_table_tests {
+    use super::*;
+
+    #[test]
+    fn prefix_tables() {
+        assert!(starts_with_any("system:node:x", &["eks:", "system:node:"]));
+        assert!(!starts_with_any("System:node:x", &["eks:", "system:node:"]));
+        assert!(starts_with_any_ci(
+            "System:Node:x",
+            &["eks:", "system:node:"]
+        ));
+        assert!(!starts_with_any("", &["a"]));
+        assert!(starts_with_any("", &[""]));
+    }
+}

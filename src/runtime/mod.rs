@@ -16,7 +16,7 @@ pub use event::{bool_eq, num_eq, Event, EventError, Shape};
 pub use field::{FieldPath, Leaf};
 pub use matchers::{
     contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,
-    starts_with_ci, GlobPart,
+    starts_with_any, starts_with_any_ci, starts_with_ci, GlobPart,
 };
 pub use rule::{Level, LogSource, Prefilter, Rule, RuleInfo};
 pub use typed::{

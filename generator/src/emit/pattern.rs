@@ -147,6 +147,14 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
             let items = set.iter();
             quote!(crate::runtime::in_sorted(v, &[#(#items),*]))
         }
+        Pattern::Prefixes(set, Case::Sensitive) => {
+            let items = set.iter();
+            quote!(crate::runtime::starts_with_any(v, &[#(#items),*]))
+        }
+        Pattern::Prefixes(set, Case::Insensitive) => {
+            let items = set.iter();
+            quote!(crate::runtime::starts_with_any_ci(v, &[#(#items),*]))
+        }
         Pattern::OneOf(set, Case::Insensitive) => {
             let items = set.iter();
             quote!(crate::runtime::in_sorted_ci(v, &[#(#items),*]))

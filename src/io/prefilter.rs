@@ -69,8 +69,16 @@ impl LineFilter {
         }
         patterns.push(SENTINEL.to_owned());
         pattern_rules.push(Vec::new());
-        let ac = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).ok()?;
-        Some(LineFilter { ac, pattern_rules, filtered: routed.to_vec(), words: rules.len().div_ceil(64).max(1) })
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok()?;
+        Some(LineFilter {
+            ac,
+            pattern_rules,
+            filtered: routed.to_vec(),
+            words: rules.len().div_ceil(64).max(1),
+        })
     }
 
     /// Computes the candidates of every line of `block`, whose lines start at `starts` (the
@@ -83,7 +91,10 @@ impl LineFilter {
         let sentinel = self.pattern_rules.len() - 1;
         for m in self.ac.find_overlapping_iter(block) {
             // The line holding the match: the last start <= match start.
-            let line = starts.partition_point(|&s| s <= m.start()).saturating_sub(1).min(lines.saturating_sub(1));
+            let line = starts
+                .partition_point(|&s| s <= m.start())
+                .saturating_sub(1)
+                .min(lines.saturating_sub(1));
             let bits = &mut out.bits[line * self.words..(line + 1) * self.words];
             let p = m.pattern().as_usize();
             let rules: &[usize] = if p == sentinel {
@@ -104,7 +115,10 @@ impl LineFilter {
 /// True when the two bytes after `\u00` encode an ASCII letter or digit.
 fn hides_alnum(rest: &[u8]) -> bool {
     let hex = |b: u8| (b as char).to_digit(16);
-    match (rest.first().copied().and_then(hex), rest.get(1).copied().and_then(hex)) {
+    match (
+        rest.first().copied().and_then(hex),
+        rest.get(1).copied().and_then(hex),
+    ) {
         (Some(h), Some(l)) => (((h << 4) | l) as u8).is_ascii_alphanumeric(),
         _ => false,
     }
@@ -114,7 +128,11 @@ fn hides_alnum(rest: &[u8]) -> bool {
 pub fn line_starts(block: &[u8], out: &mut Vec<usize>) {
     out.clear();
     out.push(0);
-    out.extend(memchr::memchr_iter(b'\n', block).map(|i| i + 1).filter(|&i| i < block.len()));
+    out.extend(
+        memchr::memchr_iter(b'\n', block)
+            .map(|i| i + 1)
+            .filter(|&i| i < block.len()),
+    );
     out.push(block.len());
 }
 
@@ -147,13 +165,23 @@ mod tests {
             return;
         }
         let routed: Vec<usize> = (0..crate::RULES.len()).collect();
-        let Some(f) = LineFilter::new(crate::RULES, &routed, &[Shape::Raw]) else { return };
-        let lit = crate::RULES.iter().find_map(|r| r.prefilter.raw.map(|l| l[0])).unwrap();
-        let block = format!("{{\"verb\":\"get\"}}\n{{\"{lit}\":1}}\n{{\"x\":\"\\u0069\"}}\n{{\"x\":\"\\u0026\"}}\n");
+        let Some(f) = LineFilter::new(crate::RULES, &routed, &[Shape::Raw]) else {
+            return;
+        };
+        let lit = crate::RULES
+            .iter()
+            .find_map(|r| r.prefilter.raw.map(|l| l[0]))
+            .unwrap();
+        let block = format!(
+            "{{\"verb\":\"get\"}}\n{{\"{lit}\":1}}\n{{\"x\":\"\\u0069\"}}\n{{\"x\":\"\\u0026\"}}\n"
+        );
         let mut starts = Vec::new();
         line_starts(block.as_bytes(), &mut starts);
         let mut c = Candidates::default();
         f.candidates(block.as_bytes(), &starts, &mut c);
-        assert_eq!((0..4).map(|i| c.any(i)).collect::<Vec<_>>(), [false, true, true, false]);
+        assert_eq!(
+            (0..4).map(|i| c.any(i)).collect::<Vec<_>>(),
+            [false, true, true, false]
+        );
     }
 }

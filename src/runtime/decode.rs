@@ -80,7 +80,7 @@ impl<'a> Slots<'a> {
 
     /// The same (emptied) allocations, for an event of another line.
     pub fn recycle<'b>(self) -> Slots<'b> {
-        fn empty<'b, T, U>(mut v: Vec<T>) -> Vec<U> {
+        fn empty<T, U>(mut v: Vec<T>) -> Vec<U> {
             // `T` and `U` differ only in lifetime: collecting an emptied vector into the other
             // reuses its allocation.
             v.clear();

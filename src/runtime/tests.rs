@@ -2,7 +2,7 @@
 
 use super::{Event, FieldPath};
 
-fn ev(json: &str) -> Event {
+fn ev(json: &str) -> Event<'static> {
     Event::parse(json).expect("test event parses")
 }
 

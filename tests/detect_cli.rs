@@ -671,20 +671,41 @@ fn prefilter_skips_lines_no_rule_can_match() {
     if common::other_rule_set() {
         return;
     }
-    let literal = RULES.iter().find_map(|r| r.prefilter.raw.map(|l| l[0])).expect("a rule with a prefilter");
-    let example = std::fs::read(common::root().join("examples/audit-events.ndjson")).expect("example");
+    let literal = RULES
+        .iter()
+        .find_map(|r| r.prefilter.raw.map(|l| l[0]))
+        .expect("a rule with a prefilter");
+    let example =
+        std::fs::read(common::root().join("examples/audit-events.ndjson")).expect("example");
     let mut input = example.clone();
     input.extend_from_slice(b"not json, and no literal\n[1,2]\n");
-    let candidates = input.split(|&b| b == b'\n').filter(|l| !l.is_empty() && l.windows(literal.len()).any(|w| w == literal.as_bytes())).count() as u64;
-    let lines = input.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let candidates = input
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty() && l.windows(literal.len()).any(|w| w == literal.as_bytes()))
+        .count() as u64;
+    let lines = input
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
     let fast = run_exact(&["scan", "-"], Some(&input));
     let strict = run_exact(&["scan", "--strict", "-"], Some(&input));
     assert!(fast.status.success() && strict.status.success());
-    assert_eq!(fast.stdout, strict.stdout, "the prefilter must not change the alerts");
-    let last = text(&fast.stderr).lines().last().unwrap_or_default().to_owned();
+    assert_eq!(
+        fast.stdout, strict.stdout,
+        "the prefilter must not change the alerts"
+    );
+    let last = text(&fast.stderr)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(
         last,
-        format!("{}, {} lines skipped by the prefilter", summary(lines, candidates, 4, 0), lines - candidates),
+        format!(
+            "{}, {} lines skipped by the prefilter",
+            summary(lines, candidates, 4, 0),
+            lines - candidates
+        ),
         "{}",
         text(&fast.stderr)
     );

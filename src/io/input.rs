@@ -164,6 +164,24 @@ pub fn decode_line(line: &[u8], format: Format) -> Result<Vec<Item<'_>>, String>
     }
 }
 
+/// The fast case of [`decode_line`]: a line that is one event on its own (raw, ECS, other
+/// JSON, or `auto` with no wrapper key in sight), decoded without building a list. `None` when
+/// the line needs [`decode_line`].
+pub fn decode_single(line: &[u8], format: Format) -> Option<Result<Decoded<'_>, String>> {
+    let (shape, source) = match format {
+        Format::Raw => (Shape::Raw, Source::Audit),
+        Format::Ecs => (Shape::Ecs, Source::Audit),
+        Format::Json => (Shape::Raw, Source::Other),
+        Format::Auto
+            if !may_be_wrapped(line) && !REFERENCE.load(std::sync::atomic::Ordering::Relaxed) =>
+        {
+            (Shape::Raw, Source::Audit)
+        }
+        _ => return None,
+    };
+    Some(plain(line, shape, source))
+}
+
 /// Decodes a webhook body: an `EventList` (its items numbered from 1), or a single `Event`
 /// (item 1). `Err` is the reason for a 400 answer.
 pub fn decode_body(body: &[u8]) -> Result<Vec<Item<'_>>, String> {

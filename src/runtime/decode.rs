@@ -12,6 +12,7 @@
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
 const MAX_DEPTH: usize = 128;
@@ -58,6 +59,10 @@ pub struct Slots<'a> {
     leaves: Vec<(u16, Scalar<'a>)>,
     /// Every scalar leaf, when the table asks for them (keyword search).
     pub(crate) all: Vec<Scalar<'a>>,
+    /// The decoder's work stacks (kept here so that they are reused too): fields continuing
+    /// into the current value (field id, offset past a dot) and fields ending at it.
+    cont: Vec<(u16, usize)>,
+    ends: Vec<u16>,
 }
 
 impl<'a> Slots<'a> {
@@ -92,6 +97,8 @@ impl<'a> Slots<'a> {
             present: self.present,
             leaves: empty(self.leaves),
             all: empty(self.all),
+            cont: self.cont,
+            ends: self.ends,
         }
     }
 
@@ -100,6 +107,8 @@ impl<'a> Slots<'a> {
         self.present.resize(n.div_ceil(64), 0);
         self.leaves.clear();
         self.all.clear();
+        self.cont.clear();
+        self.ends.clear();
     }
 }
 
@@ -146,8 +155,11 @@ pub fn decode<'a>(
             Some(_) => DecodeError::Invalid(format!("expected value at column {}", d.i + 1)),
         });
     }
-    let root: Vec<(u16, usize)> = (0..table.names.len() as u16).map(|f| (f, 0)).collect();
-    d.value(&root, &[])?;
+    d.slots
+        .cont
+        .extend((0..table.names.len() as u16).map(|f| (f, 0)));
+    let n = d.slots.cont.len();
+    d.value(0..n, 0..0)?;
     d.ws();
     if d.i != d.s.len() {
         return Err(d.err("trailing characters"));
@@ -227,19 +239,21 @@ impl<'a> Decoder<'a, '_> {
         }
     }
 
-    fn record(&mut self, ends: &[u16], v: Scalar<'a>) {
+    fn record(&mut self, ends: Range<usize>, v: Scalar<'a>) {
         if self.table.all_leaves && !matches!(v, Scalar::Object) {
             self.slots.all.push(v.clone());
         }
-        for &f in ends {
+        for k in ends {
+            let f = self.slots.ends[k];
             self.slots.leaves.push((f, v.clone()));
         }
     }
 
     /// A value whose position completes the fields in `ends` and continues those in `cont`
     /// (field id, offset into its name just past a dot).
-    fn value(&mut self, cont: &[(u16, usize)], ends: &[u16]) -> Result<(), DecodeError> {
-        for &f in ends {
+    fn value(&mut self, cont: Range<usize>, ends: Range<usize>) -> Result<(), DecodeError> {
+        for k in ends.clone() {
+            let f = self.slots.ends[k];
             self.slots.present[f as usize / 64] |= 1 << (f % 64);
         }
         self.ws();
@@ -260,7 +274,7 @@ impl<'a> Decoder<'a, '_> {
                     self.i += 1;
                 } else {
                     loop {
-                        self.value(cont, ends)?;
+                        self.value(cont.clone(), ends.clone())?;
                         self.ws();
                         match self.peek() {
                             Some(b',') => self.i += 1,
@@ -310,7 +324,7 @@ impl<'a> Decoder<'a, '_> {
         Ok(())
     }
 
-    fn object(&mut self, cont: &[(u16, usize)]) -> Result<(), DecodeError> {
+    fn object(&mut self, cont: Range<usize>) -> Result<(), DecodeError> {
         self.i += 1; // `{`
         self.ws();
         if self.peek() == Some(b'}') {
@@ -318,8 +332,6 @@ impl<'a> Decoder<'a, '_> {
             return Ok(());
         }
         let mut matched: Vec<Cow<'a, str>> = Vec::new();
-        let mut next_cont: Vec<(u16, usize)> = Vec::new();
-        let mut next_ends: Vec<u16> = Vec::new();
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -327,41 +339,37 @@ impl<'a> Decoder<'a, '_> {
             }
             let key = self.string()?;
             self.expect(b':')?;
-            next_cont.clear();
-            next_ends.clear();
+            // The fields this key continues or completes, pushed on the work stacks.
+            let (c0, e0) = (self.slots.cont.len(), self.slots.ends.len());
             let kb = key.as_bytes();
-            for &(f, off) in cont {
-                let rest = &self.table.names[f as usize][off..];
-                if rest.len() < kb.len()
-                    || rest.as_bytes()[0] != kb.first().copied().unwrap_or(0) && !kb.is_empty()
-                {
+            for k in cont.clone() {
+                let (f, off) = self.slots.cont[k];
+                let rest = &self.table.names[f as usize].as_bytes()[off..];
+                if rest.len() < kb.len() || rest[..kb.len()] != *kb {
                     continue;
                 }
-                if let Some(after) = rest.strip_prefix(&*key) {
-                    if after.is_empty() {
-                        next_ends.push(f);
-                    } else if after.starts_with('.') {
-                        next_cont.push((f, off + key.len() + 1));
-                    }
+                match rest.get(kb.len()) {
+                    None => self.slots.ends.push(f),
+                    Some(b'.') => self.slots.cont.push((f, off + kb.len() + 1)),
+                    Some(_) => {}
                 }
             }
-            if next_cont.is_empty() && next_ends.is_empty() && !self.table.all_leaves {
-                self.skip()?;
+            let (c1, e1) = (self.slots.cont.len(), self.slots.ends.len());
+            if c1 == c0 && e1 == e0 {
+                if self.table.all_leaves {
+                    self.value(c0..c0, e0..e0)?;
+                } else {
+                    self.skip()?;
+                }
             } else {
-                if !next_cont.is_empty() || !next_ends.is_empty() {
-                    if matched.contains(&key) {
-                        self.duplicate = true; // reported once the whole line is validated
-                    }
-                    matched.push(key);
+                if matched.contains(&key) {
+                    self.duplicate = true; // reported once the whole line is validated
                 }
-                let (c, e) = (
-                    std::mem::take(&mut next_cont),
-                    std::mem::take(&mut next_ends),
-                );
-                self.value(&c, &e)?;
-                next_cont = c;
-                next_ends = e;
+                matched.push(key);
+                self.value(c0..c1, e0..e1)?;
             }
+            self.slots.cont.truncate(c0);
+            self.slots.ends.truncate(e0);
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,

@@ -4,7 +4,7 @@
 use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
 use detections::io::detector::{DedupeKey, Detector};
-use detections::io::input::{decode_line, trim_json_whitespace, Format, Source};
+use detections::io::input::{decode_line, decode_single, trim_json_whitespace, Format, Source};
 use detections::io::prefilter::{line_starts, Candidates, LineFilter};
 use detections::runtime::Shape;
 use detections::RULES;
@@ -75,6 +75,33 @@ impl Evaluator<'_> {
         p.counts.lines += 1;
         let line = trim_json_whitespace(raw);
         if line.is_empty() {
+            return;
+        }
+        if let Some(single) = decode_single(line, self.format) {
+            match single {
+                Ok(decoded) => {
+                    p.counts.events += 1;
+                    let at = Location {
+                        file: name,
+                        line: line_no,
+                        item: None,
+                    };
+                    let o = self.det.evaluate_candidates(
+                        &decoded,
+                        &at,
+                        &mut p.alerts,
+                        keys,
+                        candidates,
+                    );
+                    p.counts.alerts += o.alerts;
+                    p.counts.duplicates += o.duplicates;
+                }
+                Err(e) => {
+                    p.counts.bad += 1;
+                    p.warnings
+                        .push(format!("detect: {name}:{line_no}: bad line: {e}"));
+                }
+            }
             return;
         }
         match decode_line(line, self.format) {

@@ -20,25 +20,6 @@ pub struct LineFilter {
     words: usize,
 }
 
-/// Per-line candidate rules of one block: `words` u64 bitsets per line.
-#[derive(Debug, Default)]
-pub struct Candidates {
-    bits: Vec<u64>,
-    words: usize,
-}
-
-impl Candidates {
-    /// True when some rule may match line `line`.
-    pub fn any(&self, line: usize) -> bool {
-        self.line(line).iter().any(|w| *w != 0)
-    }
-
-    /// The candidate bitset of line `line` (bit i = rule i).
-    pub fn line(&self, line: usize) -> &[u64] {
-        &self.bits[line * self.words..(line + 1) * self.words]
-    }
-}
-
 const SENTINEL: &str = "\\u00";
 
 impl LineFilter {
@@ -80,22 +61,34 @@ impl LineFilter {
             words: rules.len().div_ceil(64).max(1),
         })
     }
+}
 
-    /// Computes the candidates of every line of `block`, whose lines start at `starts` (the
-    /// last entry is the end of the block).
-    pub fn candidates(&self, block: &[u8], starts: &[usize], out: &mut Candidates) {
-        let lines = starts.len().saturating_sub(1);
-        out.words = self.words;
+/// The candidate lines of a block: each line holding a literal (or a hiding escape), with the
+/// rules it may match.
+#[derive(Debug, Default)]
+pub struct Hits {
+    /// Byte range of each candidate line in the block (its newline excluded), in order.
+    pub lines: Vec<(usize, usize)>,
+    bits: Vec<u64>,
+    words: usize,
+}
+
+impl Hits {
+    /// The candidate rules of the `k`-th candidate line (bit i = rule i).
+    pub fn rules(&self, k: usize) -> &[u64] {
+        &self.bits[k * self.words..(k + 1) * self.words]
+    }
+}
+
+impl LineFilter {
+    /// Finds the candidate lines of `block` straight from the matches, without splitting the
+    /// block into lines: lines that hold no literal are never looked at.
+    pub fn hits(&self, block: &[u8], out: &mut Hits) {
+        out.lines.clear();
         out.bits.clear();
-        out.bits.resize(lines * self.words, 0);
+        out.words = self.words;
         let sentinel = self.pattern_rules.len() - 1;
         for m in self.ac.find_overlapping_iter(block) {
-            // The line holding the match: the last start <= match start.
-            let line = starts
-                .partition_point(|&s| s <= m.start())
-                .saturating_sub(1)
-                .min(lines.saturating_sub(1));
-            let bits = &mut out.bits[line * self.words..(line + 1) * self.words];
             let p = m.pattern().as_usize();
             let rules: &[usize] = if p == sentinel {
                 if !hides_alnum(&block[m.end()..]) {
@@ -105,8 +98,16 @@ impl LineFilter {
             } else {
                 &self.pattern_rules[p]
             };
+            let start = memchr::memrchr(b'\n', &block[..m.start()]).map_or(0, |i| i + 1);
+            if out.lines.last().map(|l| l.0) != Some(start) {
+                let end =
+                    memchr::memchr(b'\n', &block[m.end()..]).map_or(block.len(), |i| m.end() + i);
+                out.lines.push((start, end));
+                out.bits.resize(out.bits.len() + self.words, 0);
+            }
+            let at = out.bits.len() - self.words;
             for &r in rules {
-                bits[r / 64] |= 1 << (r % 64);
+                out.bits[at + r / 64] |= 1 << (r % 64);
             }
         }
     }
@@ -175,13 +176,13 @@ mod tests {
         let block = format!(
             "{{\"verb\":\"get\"}}\n{{\"{lit}\":1}}\n{{\"x\":\"\\u0069\"}}\n{{\"x\":\"\\u0026\"}}\n"
         );
-        let mut starts = Vec::new();
-        line_starts(block.as_bytes(), &mut starts);
-        let mut c = Candidates::default();
-        f.candidates(block.as_bytes(), &starts, &mut c);
+        let mut hits = Hits::default();
+        f.hits(block.as_bytes(), &mut hits);
+        let lines: Vec<&str> = hits.lines.iter().map(|&(s, e)| &block[s..e]).collect();
         assert_eq!(
-            (0..4).map(|i| c.any(i)).collect::<Vec<_>>(),
-            [false, true, true, false]
+            lines,
+            [format!("{{\"{lit}\":1}}"), "{\"x\":\"\\u0069\"}".to_owned()]
         );
+        assert!(hits.rules(0).iter().any(|w| *w != 0));
     }
 }

@@ -5,7 +5,7 @@ use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
 use detections::io::detector::{DedupeKey, Detector};
 use detections::io::input::{decode_line, decode_single, trim_json_whitespace, Format, Source};
-use detections::io::prefilter::{line_starts, Candidates, LineFilter};
+use detections::io::prefilter::{line_starts, Hits, LineFilter};
 use detections::runtime::Shape;
 use detections::RULES;
 use flate2::read::MultiGzDecoder;
@@ -153,26 +153,42 @@ impl Evaluator<'_> {
     fn block(&self, name: &str, first_line: u64, block: &[u8]) -> Produced {
         let mut p = Produced::default();
         let mut keys = Vec::new();
-        let mut starts = Vec::new();
-        line_starts(block, &mut starts);
-        let mut cands = Candidates::default();
-        if let Some(f) = &self.filter {
-            f.candidates(block, &starts, &mut cands);
-        }
-        for (i, w) in starts.windows(2).enumerate() {
-            let line_no = first_line + i as u64;
-            let raw = &block[w[0]..w[1]];
-            match &self.filter {
-                Some(_) if !cands.any(i) => {
-                    p.counts.lines += 1;
-                    if !trim_json_whitespace(raw).is_empty() {
-                        p.counts.skipped += 1;
-                    }
-                }
-                Some(_) => self.line(name, line_no, raw, Some(cands.line(i)), &mut keys, &mut p),
-                None => self.line(name, line_no, raw, None, &mut keys, &mut p),
+        let Some(filter) = &self.filter else {
+            let mut starts = Vec::new();
+            line_starts(block, &mut starts);
+            for (i, w) in starts.windows(2).enumerate() {
+                self.line(
+                    name,
+                    first_line + i as u64,
+                    &block[w[0]..w[1]],
+                    None,
+                    &mut keys,
+                    &mut p,
+                );
             }
+            return p;
+        };
+        // Only the lines holding a literal are looked at; the others are counted as skipped
+        // (blank lines among them).
+        let mut hits = Hits::default();
+        filter.hits(block, &mut hits);
+        let (mut line_no, mut counted_to) = (first_line, 0);
+        for (k, &(start, end)) in hits.lines.iter().enumerate() {
+            line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
+            counted_to = start;
+            self.line(
+                name,
+                line_no,
+                &block[start..end],
+                Some(hits.rules(k)),
+                &mut keys,
+                &mut p,
+            );
         }
+        let total = line_count(block);
+        let parsed = hits.lines.len() as u64;
+        p.counts.lines += total - parsed;
+        p.counts.skipped += total - parsed;
         p
     }
 }

@@ -170,6 +170,12 @@ pub fn decode<'a>(
     Ok(())
 }
 
+/// Byte equality for short slices (keys), without a call into `memcmp`.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// The index of the first byte at or after `from` that ends a run of plain string content: a
 /// quote, a backslash or a control character (which JSON forbids in strings); `s.len()` if
 /// none. Eight bytes at a time: for each word, a zero byte of `x ^ '"'` or `x ^ '\\'`, or a
@@ -331,21 +337,28 @@ impl<'a> Decoder<'a, '_> {
             self.i += 1;
             return Ok(());
         }
-        let mut matched: Vec<Cow<'a, str>> = Vec::new();
+        let mut matched: Vec<Cow<'a, [u8]>> = Vec::new();
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
                 return Err(self.err("key must be a string"));
             }
-            let key = self.string()?;
+            // Most keys have no escapes: take their bytes straight from the line.
+            let owned: Cow<'a, str>;
+            let kb: &[u8] = match self.plain_string() {
+                Some(b) => b,
+                None => {
+                    owned = self.string()?;
+                    owned.as_bytes()
+                }
+            };
             self.expect(b':')?;
             // The fields this key continues or completes, pushed on the work stacks.
             let (c0, e0) = (self.slots.cont.len(), self.slots.ends.len());
-            let kb = key.as_bytes();
             for k in cont.clone() {
                 let (f, off) = self.slots.cont[k];
                 let rest = &self.table.names[f as usize].as_bytes()[off..];
-                if rest.len() < kb.len() || rest[..kb.len()] != *kb {
+                if rest.len() < kb.len() || !bytes_eq(&rest[..kb.len()], kb) {
                     continue;
                 }
                 match rest.get(kb.len()) {
@@ -362,10 +375,10 @@ impl<'a> Decoder<'a, '_> {
                     self.skip()?;
                 }
             } else {
-                if matched.contains(&key) {
+                if matched.iter().any(|m| **m == *kb) {
                     self.duplicate = true; // reported once the whole line is validated
                 }
-                matched.push(key);
+                matched.push(Cow::Owned(kb.to_vec()));
                 self.value(c0..c1, e0..e1)?;
             }
             self.slots.cont.truncate(c0);
@@ -525,6 +538,21 @@ impl<'a> Decoder<'a, '_> {
     }
 
     /// A string token: borrowed when it has no escapes, unescaped otherwise.
+    /// A string without escapes (the opening quote at the cursor): its bytes, the cursor moved
+    /// past it. `None`, cursor unmoved, when it has an escape, a control char or no end.
+    #[inline]
+    fn plain_string(&mut self) -> Option<&'a [u8]> {
+        let s: &'a [u8] = self.s;
+        let end = special(s, self.i + 1);
+        if s.get(end) == Some(&b'"') {
+            let b = &s[self.i + 1..end];
+            self.i = end + 1;
+            Some(b)
+        } else {
+            None
+        }
+    }
+
     fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
         self.i += 1; // opening quote
         let start = self.i;

@@ -243,6 +243,10 @@ fn describe_line(lines: &[String], n: usize) -> String {
         if let Some(id) = v.get("auditID").and_then(|a| a.as_str()) {
             return format!(" [auditID {id}]");
         }
+    } else if let Some(at) = line.find("\"auditID\": \"") {
+        let rest = &line[at + 12..];
+        let id = rest.split('"').next().unwrap_or_default();
+        return format!(" [auditID {id}; the line is not valid JSON for serde_json]");
     }
     let short: String = line.chars().take(160).collect();
     format!(" {short}")

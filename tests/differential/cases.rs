@@ -99,6 +99,11 @@ const WORDS: &[&str] = &[
     "ﬀ",
 ];
 
+/// Words that read as numbers or booleans: string comparisons on non-string event values.
+const SCALAR_WORDS: &[&str] = &[
+    "42", "42.0", "4", "-1", "0.5", "1e3", "1000", "007", "3.14", "true", "false", "0",
+];
+
 /// Characters that fill wildcards and mutate values.
 const FILLER: &[char] = &[
     'x', 'Z', '0', '-', ' ', 'é', 'Ä', '日', '/', '\\', '*', '?', '.',
@@ -225,7 +230,30 @@ enum Clause {
         all: bool,
         words: Vec<Vec<Piece>>,
     },
+    /// Something pySigma rejects (so must sigma-gen): `key: value` as written.
+    Invalid {
+        key: &'static str,
+        value: &'static str,
+    },
 }
+
+/// Entries that make a rule invalid for pySigma.
+const INVALID: &[(&str, &str)] = &[
+    ("ip|cidr", "'10.1.2.3/8'"),
+    ("ip|cidr", "'not-a-network'"),
+    ("enc|base64|contains", "'ab*c'"),
+    ("n1|gt", "'5'"),
+    ("ts|hour", "'12'"),
+    ("s1|re", "'(?=x)y'"),
+    ("s1|re", "'(unclosed'"),
+    ("s1|fieldref", "'ref*'"),
+    ("s1|exists", "'yes'"),
+    ("s1|contains|re", "'x'"),
+    ("cmd|windash|contains", "' -a -b -c -d'"),
+    ("n1|contains", "5"),
+    ("s1|nosuchmodifier", "'x'"),
+    ("s1|cidr|contains", "'10.0.0.0/8'"),
+];
 
 const STR_FIELDS: &[&str] = &[
     "s1",
@@ -350,16 +378,33 @@ fn entries(rng: &mut Rng, n: usize) -> Vec<Clause> {
 }
 
 fn clause(rng: &mut Rng) -> Clause {
+    if rng.chance(2) {
+        let &(key, value) = rng.pick(INVALID);
+        return Clause::Invalid { key, value };
+    }
     match rng.below(100) {
         0..=29 => {
             let mode = *rng.pick(&[Mode::Eq, Mode::Contains, Mode::StartsWith, Mode::EndsWith]);
             let n = if rng.chance(35) { 2 + rng.below(2) } else { 1 };
+            let scalars = rng.chance(20);
             Clause::Str {
-                field: rng.pick_str(STR_FIELDS),
+                field: if scalars {
+                    rng.pick_str(NUM_FIELDS)
+                } else {
+                    rng.pick_str(STR_FIELDS)
+                },
                 mode,
                 cased: rng.chance(20),
                 all: n > 1 && rng.chance(35),
-                values: (0..n).map(|_| pattern(rng, mode != Mode::Eq)).collect(),
+                values: (0..n)
+                    .map(|_| {
+                        if scalars {
+                            scalar_pattern(rng, mode != Mode::Eq)
+                        } else {
+                            pattern(rng, mode != Mode::Eq)
+                        }
+                    })
+                    .collect(),
             }
         }
         30..=39 => {
@@ -508,7 +553,41 @@ fn keywords(rng: &mut Rng) -> Clause {
     let n = 1 + rng.below(3);
     Clause::Keywords {
         all: n > 1 && rng.chance(40),
-        words: (0..n).map(|_| pattern(rng, true)).collect(),
+        words: (0..n)
+            .map(|_| {
+                if rng.chance(25) {
+                    scalar_pattern(rng, true)
+                } else {
+                    pattern(rng, true)
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A string value that reads as a number or a boolean, sometimes with a wildcard.
+fn scalar_pattern(rng: &mut Rng, wildcards: bool) -> Vec<Piece> {
+    let word = rng.pick_str(SCALAR_WORDS).to_owned();
+    if wildcards && rng.chance(30) {
+        let cut = rng.below(word.len()) + 1;
+        return vec![
+            Piece::Lit(word[..cut].to_owned()),
+            if rng.chance(50) {
+                Piece::Star
+            } else {
+                Piece::Qmark
+            },
+        ];
+    }
+    vec![Piece::Lit(word)]
+}
+
+/// The JSON value for text: half of the time a number or boolean when the text is one (so
+/// `42.0` becomes the JSON number written `42.0`), else the string.
+fn typed(rng: &mut Rng, s: String) -> Value {
+    match serde_json::from_str::<Value>(&s) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_))) if rng.chance(50) => v,
+        _ => Value::from(s),
     }
 }
 
@@ -667,6 +746,7 @@ fn key(c: &Clause) -> String {
         Clause::FieldRef { field, mode, .. } => format!("{field}|fieldref{}", mode.modifier()),
         Clause::Time { part, .. } => format!("ts|{part}"),
         Clause::Keywords { .. } => String::new(),
+        Clause::Invalid { key, .. } => (*key).to_owned(),
     }
 }
 
@@ -725,6 +805,7 @@ fn render_clause(c: &Clause, lead: &str, list_indent: &str, out: &mut String) {
         Clause::FieldRef { other, .. } => vec![quote(other)],
         Clause::Time { value, .. } => vec![value.to_string()],
         Clause::Keywords { .. } => unreachable!("keywords are rendered on their own"),
+        Clause::Invalid { value, .. } => vec![(*value).to_owned()],
     };
     render_values(&values, &key, list_indent, out);
 }
@@ -846,6 +927,17 @@ fn condition(rng: &mut Rng, names: &[&str]) -> String {
     }
     atoms.extend(rest.iter().map(|n| Expr::Name((*n).to_owned())));
     let mut out = String::new();
+    if rng.chance(1) {
+        let bad = rng.pick_str(&[
+            "AND",
+            "and missing_selection",
+            "| count() > 5",
+            "and (",
+            "or not",
+        ]);
+        let _ = writeln!(out, "    condition: '{} {bad}'", names[0]);
+        return out;
+    }
     if rng.chance(8) && !names.iter().any(|n| n.starts_with('_')) {
         let _ = writeln!(
             out,
@@ -880,6 +972,11 @@ fn condition(rng: &mut Rng, names: &[&str]) -> String {
 /// Sets `field` (a dotted path) in the event. An existing value is kept beside the new one
 /// (as an array) half of the time, so that any-element matching is exercised too.
 fn put(rng: &mut Rng, ev: &mut Map<String, Value>, field: &str, v: Value) {
+    let v = if rng.chance(5) {
+        Value::Array(vec![Value::Array(vec![v]), Value::Null])
+    } else {
+        v
+    };
     if field == "d.k" && rng.chance(50) {
         return put_leaf(rng, ev, "d.k", v);
     }
@@ -1120,6 +1217,7 @@ fn ip_text(rng: &mut Rng, addr: u128, v6: bool) -> String {
 
 fn hit(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
     match c {
+        Clause::Invalid { .. } => {}
         Clause::Str {
             field,
             mode,
@@ -1138,13 +1236,15 @@ fn hit(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
             } else if *all {
                 for v in values {
                     let s = instance(rng, v, *cased);
-                    put(rng, ev, field, Value::from(s));
+                    let v = typed(rng, s);
+                    put(rng, ev, field, v);
                 }
             } else {
                 let v = rng.pick(values).clone();
                 let s = instance(rng, &v, *cased);
                 let s = around(rng, s, *mode);
-                put(rng, ev, field, Value::from(s));
+                let v = typed(rng, s);
+                put(rng, ev, field, v);
             }
         }
         Clause::Re {
@@ -1284,9 +1384,14 @@ fn hit(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
             };
             for w in chosen {
                 let s = instance(rng, w, false);
-                let s = around(rng, s, Mode::Contains);
-                let field = rng.pick_str(&["kw", "s2", "objs.note"]);
-                put(rng, ev, field, Value::from(s));
+                let s = if rng.chance(70) {
+                    around(rng, s, Mode::Contains)
+                } else {
+                    s
+                };
+                let field = rng.pick_str(&["kw", "s2", "objs.note", "n1"]);
+                let v = typed(rng, s);
+                put(rng, ev, field, v);
             }
         }
     }
@@ -1294,6 +1399,7 @@ fn hit(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
 
 fn miss(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
     match c {
+        Clause::Invalid { .. } => {}
         Clause::Str {
             field,
             mode,
@@ -1306,7 +1412,8 @@ fn miss(rng: &mut Rng, c: &Clause, ev: &mut Map<String, Value>) {
             let s = instance(rng, &v, keep_case);
             let s = mutate(rng, &s);
             let s = around(rng, s, *mode);
-            put(rng, ev, field, Value::from(s));
+            let v = typed(rng, s);
+            put(rng, ev, field, v);
         }
         Clause::Re {
             field,

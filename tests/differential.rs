@@ -282,6 +282,23 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
         "sigma-gen write failed without a rule error:\n{}",
         ours.text
     );
+    // `sigma-gen check` (each file on its own) must reject exactly what the build rejects.
+    let checked = common::sigma_gen_check(&[&rules_dir], part.placeholders.as_deref());
+    let check_rejects: BTreeSet<String> = checked
+        .errors
+        .keys()
+        .map(|f| f.strip_prefix("rules/").unwrap_or(f).to_owned())
+        .collect();
+    for rel in check_rejects.symmetric_difference(&rejected.keys().cloned().collect()) {
+        let line = match checked.errors.get(&format!("rules/{rel}")) {
+            Some(errors) => format!(
+                "[check] {rel}: `sigma-gen check` rejects it, the build accepts it\n      {}",
+                errors[0].lines().next().unwrap_or_default()
+            ),
+            None => format!("[check] {rel}: the build rejects it, `sigma-gen check` accepts it"),
+        };
+        outcome.disagreements.push(line);
+    }
     let accepted: BTreeMap<String, String> = part
         .rules
         .iter()

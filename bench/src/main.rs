@@ -207,6 +207,27 @@ fn command_output(cmd: &str, args: &[&str], dir: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The 1, 5 and 15 minute load averages, from /proc/loadavg.
+fn load_average() -> Option<[f64; 3]> {
+    let text = fs::read_to_string("/proc/loadavg").ok()?;
+    let mut it = text.split_whitespace().map(|w| w.parse::<f64>().ok());
+    Some([it.next()??, it.next()??, it.next()??])
+}
+
+fn load_note(cores: usize) -> String {
+    match load_average() {
+        Some([one, five, fifteen]) => format!(
+            "load average {one:.2} {five:.2} {fifteen:.2} (1/5/15 min) on {cores} cores{}",
+            if one > cores as f64 * 0.75 {
+                " — busy: every figure is noisier, and a 2-thread speed-up cannot show while other processes hold the cores"
+            } else {
+                ""
+            }
+        ),
+        None => "load average unavailable".into(),
+    }
+}
+
 fn cpu_model() -> String {
     fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -947,6 +968,7 @@ fn run(args: &Args) -> Result<bool, String> {
             _ => "",
         }
     );
+    println!("{}", load_note(cores));
     if !args.smoke && args.runs < 5 {
         println!("warning: fewer than 5 runs; the issue's figures are medians of at least 5");
     }
@@ -1147,6 +1169,8 @@ fn run(args: &Args) -> Result<bool, String> {
                 case.notes.push(format!("{} failed: {err}", e.name));
             }
         }
+        case.notes
+            .push(format!("after this case: {}", load_note(cores)));
         print_case(&case, &env.stats, args.runs);
         cases.push(case);
     }

@@ -3,13 +3,14 @@
 //! and SQLite), on the same rules and events. Any disagreement fails, each one listed: which
 //! rules each side rejects, and for every accepted rule which event lines it matches.
 //!
-//! Three rule sets, each generated into `target/conformance/<part>/rules` and built once:
+//! Three rule sets, each written into `target/conformance/<part>/rules` (what the oracle reads);
+//! every file sigma-gen accepts goes into one detector, built once for the three tests:
 //!
 //! - `fixtures`: `tests/fixtures/conformance/`, one small rule per modifier and condition
 //!   shape, over its crafted `events.ndjson` (and the real audit events);
 //! - `sigmahq`: SigmaHQ's Kubernetes rules (`../shared/data/sigmahq`) and our own
 //!   `detections/`, forced to the Kubernetes audit logsource, over the real audit events, the
-//!   synthetic flagship cases, the conformance events and the oracle's own examples;
+//!   synthetic flagship cases and the oracle's own examples;
 //! - `generated`: seeded rules drawn from a grammar of selections, modifiers and conditions,
 //!   with events built to hit and miss each clause (see `differential/cases.rs`).
 //!
@@ -252,13 +253,25 @@ fn describe_line(lines: &[String], n: usize) -> String {
     format!(" {short}")
 }
 
-fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
-    let mut outcome = Outcome::default();
+/// A part's rules as sigma-gen sees them.
+struct Judged {
+    /// `target/conformance/<part>/rules`: every rule file of the part.
+    rules_dir: PathBuf,
+    /// Files the build rejects → the first error line.
+    rejected: BTreeMap<String, String>,
+    /// Where `sigma-gen check` and the build disagree.
+    check_disagreements: Vec<String>,
+    /// How long `sigma-gen write` took.
+    write_time: std::time::Duration,
+}
+
+/// Writes a part's rules into its directory and asks sigma-gen which it rejects: the build's
+/// view (`sigma-gen write` over the whole set, so references between files resolve) and
+/// `sigma-gen check`'s (each file on its own), which must agree.
+fn judge(part: &Part) -> Judged {
     let work = common::root().join("target/conformance").join(part.name);
     let rules_dir = work.join("rules");
     common::sync_dir(&rules_dir, &part.rules);
-
-    // Which files each side rejects. Ours: the whole set at once, as the build sees it.
     let t = Instant::now();
     let ours = common::sigma_gen_write(
         &rules_dir,
@@ -282,41 +295,84 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
         "sigma-gen write failed without a rule error:\n{}",
         ours.text
     );
-    // `sigma-gen check` (each file on its own) must reject exactly what the build rejects.
     let checked = common::sigma_gen_check(&[&rules_dir], part.placeholders.as_deref());
     let check_rejects: BTreeSet<String> = checked
         .errors
         .keys()
         .map(|f| f.strip_prefix("rules/").unwrap_or(f).to_owned())
         .collect();
-    for rel in check_rejects.symmetric_difference(&rejected.keys().cloned().collect()) {
-        let line = match checked.errors.get(&format!("rules/{rel}")) {
+    let build_rejects: BTreeSet<String> = rejected.keys().cloned().collect();
+    let check_disagreements = check_rejects
+        .symmetric_difference(&build_rejects)
+        .map(|rel| match checked.errors.get(&format!("rules/{rel}")) {
             Some(errors) => format!(
                 "[check] {rel}: `sigma-gen check` rejects it, the build accepts it\n      {}",
                 errors[0].lines().next().unwrap_or_default()
             ),
             None => format!("[check] {rel}: the build rejects it, `sigma-gen check` accepts it"),
-        };
-        outcome.disagreements.push(line);
+        })
+        .collect();
+    Judged {
+        rules_dir,
+        rejected,
+        check_disagreements,
+        write_time,
     }
-    let accepted: BTreeMap<String, String> = part
-        .rules
-        .iter()
-        .filter(|(rel, _)| !rejected.contains_key(*rel))
-        .map(|(rel, text)| (rel.clone(), text.clone()))
-        .collect();
+}
 
-    // Our detector, built once from the accepted files.
-    let accepted_dir = work.join("accepted");
+/// The three parts, judged, and one detector built from every file sigma-gen accepts.
+struct Prepared {
+    parts: BTreeMap<&'static str, (Part, Judged)>,
+    detect: PathBuf,
+    build_time: std::time::Duration,
+}
+
+/// Builds the parts and their detector once per test process (the three tests share it: one
+/// build, one set of compiled dependencies). Only the fixtures use placeholders; their `rules:
+/// any` filter reaches every rule of the detector, and no event outside the fixtures' own
+/// carries the field it tests.
+fn prepared(shared: &Path) -> &'static Prepared {
+    static PREPARED: std::sync::OnceLock<Result<Prepared, String>> = std::sync::OnceLock::new();
+    let result = PREPARED.get_or_init(|| {
+        let shared = shared.to_owned();
+        std::panic::catch_unwind(move || prepare(&shared)).map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "preparing the rule sets failed".to_owned())
+        })
+    });
+    match result {
+        Ok(p) => p,
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+fn prepare(shared: &Path) -> Prepared {
+    let mut parts = BTreeMap::new();
+    let mut accepted: BTreeMap<String, String> = BTreeMap::new();
+    for part in [
+        fixtures_part(shared),
+        sigmahq_part(shared),
+        generated_part(),
+    ] {
+        let judged = judge(&part);
+        for (rel, text) in &part.rules {
+            if !judged.rejected.contains_key(rel) {
+                accepted.insert(format!("{}/{rel}", part.name), text.clone());
+            }
+        }
+        parts.insert(part.name, (part, judged));
+    }
+    let accepted_dir = common::root().join("target/conformance/detector-rules");
     common::sync_dir(&accepted_dir, &accepted);
+    let placeholders = common::root().join("tests/fixtures/conformance/placeholders.json");
     let t = Instant::now();
-    let env: Vec<(&str, &std::ffi::OsStr)> = part
-        .placeholders
-        .iter()
-        .map(|p| ("SIGMA_PLACEHOLDERS", p.as_os_str()))
-        .collect();
-    let detect =
-        common::build_detector_with_env(&accepted_dir, &format!("conformance-{}", part.name), &env);
+    let detect = common::build_detector_with_env(
+        &accepted_dir,
+        "conformance",
+        &[("SIGMA_PLACEHOLDERS", placeholders.as_os_str())],
+    );
     let build_time = t.elapsed();
     let compiled: BTreeSet<String> = common::compiled_rules(&detect).into_iter().collect();
     let expected: BTreeSet<String> = accepted
@@ -331,8 +387,25 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
         "the detector built from {} must hold exactly its detection rules",
         accepted_dir.display()
     );
+    Prepared {
+        parts,
+        detect,
+        build_time,
+    }
+}
 
-    // Both engines over every events file.
+fn run_part(name: &str, prepared: &Prepared, oracle: &Oracle) -> Outcome {
+    let (part, judged) = &prepared.parts[name];
+    let mut outcome = Outcome {
+        disagreements: judged.check_disagreements.clone(),
+        ..Outcome::default()
+    };
+    let rejected = &judged.rejected;
+    let rules_dir = &judged.rules_dir;
+    let work = common::root().join("target/conformance").join(part.name);
+
+    // Both engines over every events file. The detector holds the other parts' rules too:
+    // only this part's rule ids are looked at.
     let mut detect_time = std::time::Duration::ZERO;
     let mut oracle_time = std::time::Duration::ZERO;
     let mut ours_by_file: Vec<BTreeMap<String, BTreeSet<usize>>> = Vec::new();
@@ -340,7 +413,7 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
     let mut event_lines: Vec<Vec<String>> = Vec::new();
     for events in &part.events {
         let t = Instant::now();
-        let alerts = common::scan(&detect, &["--input-format", "raw"], &[events]);
+        let alerts = common::scan(&prepared.detect, &["--input-format", "raw"], &[events]);
         detect_time += t.elapsed();
         let mut ours: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
         for Alert { rule, line, .. } in alerts {
@@ -348,7 +421,7 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
         }
         ours_by_file.push(ours);
         let t = Instant::now();
-        theirs_by_file.push(oracle.run(&rules_dir, events, part.placeholders.as_deref()));
+        theirs_by_file.push(oracle.run(rules_dir, events, part.placeholders.as_deref()));
         oracle_time += t.elapsed();
         let text = std::fs::read_to_string(events)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", events.display()));
@@ -499,15 +572,15 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
     let _ = write!(
         summary,
         "{}: {} rule files ({} accepted by sigma-gen, {} by pySigma), {} event files, \
-         {cases} rule×event cases of which {oracle_matches} match; sigma-gen write {:.1}s, detector build {:.1}s, detect {:.1}s, oracle {:.1}s; \
+         {cases} rule×event cases of which {oracle_matches} match; sigma-gen write {:.1}s, detector build (all parts) {:.1}s, detect {:.1}s, oracle {:.1}s; \
          {} disagreement(s)",
         part.name,
         part.rules.len(),
-        accepted.len(),
+        part.rules.len() - rejected.len(),
         pysigma_accepted,
         part.events.len(),
-        write_time.as_secs_f64(),
-        build_time.as_secs_f64(),
+        judged.write_time.as_secs_f64(),
+        prepared.build_time.as_secs_f64(),
         detect_time.as_secs_f64(),
         oracle_time.as_secs_f64(),
         outcome.disagreements.len(),
@@ -524,8 +597,8 @@ fn run_part(part: &Part, oracle: &Oracle) -> Outcome {
 }
 
 /// Runs a part and fails with every disagreement.
-fn check(part: &Part, oracle: &Oracle) {
-    let outcome = run_part(part, oracle);
+fn check(name: &str, shared: &Path, oracle: &Oracle) {
+    let outcome = run_part(name, prepared(shared), oracle);
     eprintln!("{}", outcome.summary);
     if outcome.disagreements.is_empty() && outcome.problems.is_empty() {
         return;
@@ -533,8 +606,8 @@ fn check(part: &Part, oracle: &Oracle) {
     let mut msg = format!(
         "{} disagreement(s) between sigma-rs and pySigma in `{}` (also in target/conformance/{}/report.txt):\n",
         outcome.disagreements.len(),
-        part.name,
-        part.name
+        name,
+        name
     );
     for line in &outcome.disagreements {
         let _ = writeln!(msg, "  {line}");
@@ -548,14 +621,8 @@ fn check(part: &Part, oracle: &Oracle) {
     panic!("{msg}");
 }
 
-#[test]
-fn fixtures_agree_with_pysigma() {
-    let Some(oracle) = common::oracle() else {
-        return;
-    };
-    let Some(shared) = common::shared() else {
-        return;
-    };
+/// `tests/fixtures/conformance/`: one rule per modifier and condition shape.
+fn fixtures_part(shared: &Path) -> Part {
     let dir = common::root().join("tests/fixtures/conformance");
     let mut rules = BTreeMap::new();
     read_rules(&dir.join("rules"), "", &mut rules);
@@ -569,8 +636,7 @@ fn fixtures_agree_with_pysigma() {
             }
         }
     }
-    let documented = documented_differences();
-    let part = Part {
+    Part {
         name: "fixtures",
         rules,
         events: vec![
@@ -578,20 +644,13 @@ fn fixtures_agree_with_pysigma() {
             shared.join("data/real-audit-events.ndjson"),
         ],
         placeholders: Some(dir.join("placeholders.json")),
-        documented,
+        documented: documented_differences(),
         lint_events: true,
-    };
-    check(&part, &oracle);
+    }
 }
 
-#[test]
-fn sigmahq_kubernetes_rules_agree_with_pysigma() {
-    let Some(oracle) = common::oracle() else {
-        return;
-    };
-    let Some(shared) = common::shared() else {
-        return;
-    };
+/// SigmaHQ's Kubernetes rules and ours, with the Kubernetes audit logsource.
+fn sigmahq_part(shared: &Path) -> Part {
     let mut found = BTreeMap::new();
     read_rules(&shared.join("data/sigmahq"), "sigmahq/", &mut found);
     read_rules(
@@ -607,27 +666,22 @@ fn sigmahq_kubernetes_rules_agree_with_pysigma() {
         .into_iter()
         .map(|(rel, text)| (rel, force_logsource(&text)))
         .collect();
-    let part = Part {
+    Part {
         name: "sigmahq",
         rules,
         events: vec![
             shared.join("data/real-audit-events.ndjson"),
             shared.join("data/synthetic/flagship_cases.ndjson"),
-            common::root().join("tests/fixtures/conformance/events.ndjson"),
             shared.join("tools/sigma-oracle/examples/events.ndjson"),
         ],
         placeholders: None,
         documented: BTreeMap::new(),
         lint_events: false,
-    };
-    check(&part, &oracle);
+    }
 }
 
-#[test]
-fn generated_cases_agree_with_pysigma() {
-    let Some(oracle) = common::oracle() else {
-        return;
-    };
+/// Seeded rules from the grammar in `differential/cases.rs`, and their events.
+fn generated_part() -> Part {
     let seed = std::env::var("SIGMA_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -637,22 +691,46 @@ fn generated_cases_agree_with_pysigma() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(cases::DEFAULT_RULES);
     let set = cases::generate(seed, count, LOGSOURCE);
-    let work = common::root().join("target/conformance/generated");
-    let events = work.join("events.ndjson");
-    common::write_if_changed(&events, &set.events.join("\n"));
-    let part = Part {
+    let events = common::root().join("target/conformance/generated/events.ndjson");
+    let mut text = set.events.join("\n");
+    text.push('\n');
+    common::write_if_changed(&events, &text);
+    eprintln!(
+        "generated: seed {seed}, {count} rules, {} events",
+        set.events.len()
+    );
+    Part {
         name: "generated",
         rules: set.rules,
         events: vec![events],
         placeholders: None,
         documented: BTreeMap::new(),
         lint_events: false,
+    }
+}
+
+#[test]
+fn fixtures_agree_with_pysigma() {
+    let (Some(oracle), Some(shared)) = (common::oracle(), common::shared()) else {
+        return;
     };
-    eprintln!(
-        "generated: seed {seed}, {count} rules, {} events",
-        set.events.len()
-    );
-    check(&part, &oracle);
+    check("fixtures", &shared, &oracle);
+}
+
+#[test]
+fn sigmahq_kubernetes_rules_agree_with_pysigma() {
+    let (Some(oracle), Some(shared)) = (common::oracle(), common::shared()) else {
+        return;
+    };
+    check("sigmahq", &shared, &oracle);
+}
+
+#[test]
+fn generated_cases_agree_with_pysigma() {
+    let (Some(oracle), Some(shared)) = (common::oracle(), common::shared()) else {
+        return;
+    };
+    check("generated", &shared, &oracle);
 }
 
 #[test]

@@ -28,6 +28,9 @@ fn hostile_strings_compile_and_match_literally() {
         (r#"{"backslash":"C:\\Windows\\System32\\"}"#, "01"),
         (r#"{"backslash":"C:\\Windows\\System32"}"#, ""),
         (r##"{"kw":"r#\"raw\"#"}"##, "01"),
+        (r#"{"bidi":"a\u202Eb\u2066c"}"#, "01"),
+        (r#"{"bidi":"abc"}"#, ""),
+        ("{\"bidi2\":\"x\u{202e}y\"}", "01"),
         (r#"{"crate::x":"}"}"#, "02"),
         (r#"{"crate::x":"}}"}"#, ""),
     ];

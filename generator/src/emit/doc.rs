@@ -62,17 +62,21 @@ impl Doc {
     }
 }
 
+/// Makes a doc line safe and visible: control characters become U+FFFD, and the Unicode
+/// bidirectional controls (which rustc rejects in comments, as they can make code read
+/// differently from how it compiles) are written as `\u{…}` escapes.
 fn clean(line: &str) -> String {
-    line.trim_end()
-        .chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
+    let mut out = String::with_capacity(line.len());
+    for c in line.trim_end().chars() {
+        match c {
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
-        })
-        .collect()
+            c if c.is_control() && c != '\t' => out.push(char::REPLACEMENT_CHARACTER),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn longest_backtick_run(s: &str) -> usize {
@@ -89,6 +93,17 @@ mod tests {
         assert_eq!(
             doc.lines,
             vec!["`````yaml", "a: '````'", "b\u{fffd}c", "`````"]
+        );
+    }
+
+    #[test]
+    fn bidi_controls_are_escaped() {
+        let doc = Doc::default()
+            .line("a\u{202e}b")
+            .fenced("yaml", "- '\u{2066}'");
+        assert_eq!(
+            doc.lines,
+            vec!["a\\u{202e}b", "```yaml", "- '\\u{2066}'", "```"]
         );
     }
 

@@ -1,5 +1,6 @@
-//! The byte prefilter: one Aho-Corasick pass over a block of lines finds, for each line, the
-//! rules whose literals it contains; lines no rule can match are not parsed at all.
+//! The byte prefilter: one search pass over a block of lines (a SIMD substring search for a
+//! single literal, Aho-Corasick for several) finds, for each line, the rules whose literals it
+//! contains; lines no rule can match are not parsed at all.
 //!
 //! Literals come from the generator (each rule's `PREFILTER`, per shape): every line a rule
 //! can match contains one of them byte for byte, unless JSON escaping hides it. Literals are
@@ -8,12 +9,24 @@
 
 use crate::runtime::{Rule, Shape};
 use aho_corasick::{AhoCorasick, MatchKind};
+use memchr::memmem;
+
+/// How the literals are searched for.
+#[derive(Debug)]
+enum Search {
+    /// One literal: a SIMD substring search.
+    One(Box<memmem::Finder<'static>>),
+    /// Several: one Aho-Corasick pass reporting overlapping matches.
+    Many(AhoCorasick),
+}
 
 /// Which rules each line of a block may match.
 #[derive(Debug)]
 pub struct LineFilter {
-    ac: AhoCorasick,
-    /// Pattern id → the rules whose literal it is; the last pattern is the `\u00` sentinel.
+    search: Search,
+    /// `\u00`, searched on its own so that the literal search keeps its fast path.
+    sentinel: memmem::Finder<'static>,
+    /// Pattern id → the rules whose literal it is.
     pattern_rules: Vec<Vec<usize>>,
     /// Rules with a prefilter (the sentinel makes a line a candidate for all of them).
     filtered: Vec<usize>,
@@ -48,14 +61,18 @@ impl LineFilter {
                 }
             }
         }
-        patterns.push(SENTINEL.to_owned());
-        pattern_rules.push(Vec::new());
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok()?;
+        let search = match patterns.as_slice() {
+            [one] => Search::One(Box::new(memmem::Finder::new(one.as_bytes()).into_owned())),
+            _ => Search::Many(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .ok()?,
+            ),
+        };
         Some(LineFilter {
-            ac,
+            search,
+            sentinel: memmem::Finder::new(SENTINEL.as_bytes()).into_owned(),
             pattern_rules,
             filtered: routed.to_vec(),
             words: rules.len().div_ceil(64).max(1),
@@ -87,22 +104,41 @@ impl LineFilter {
         out.lines.clear();
         out.bits.clear();
         out.words = self.words;
-        let sentinel = self.pattern_rules.len() - 1;
-        for m in self.ac.find_overlapping_iter(block) {
-            let p = m.pattern().as_usize();
-            let rules: &[usize] = if p == sentinel {
-                if !hides_alnum(&block[m.end()..]) {
-                    continue;
-                }
-                &self.filtered
-            } else {
-                &self.pattern_rules[p]
-            };
-            let start = memchr::memrchr(b'\n', &block[..m.start()]).map_or(0, |i| i + 1);
-            if out.lines.last().map(|l| l.0) != Some(start) {
-                let end =
-                    memchr::memchr(b'\n', &block[m.end()..]).map_or(block.len(), |i| m.end() + i);
-                out.lines.push((start, end));
+        // (start, end, rules) of every literal match and every hiding escape, in block order.
+        let mut found: Vec<(usize, usize, &[usize])> = Vec::new();
+        match &self.search {
+            Search::One(f) => {
+                let len = f.needle().len();
+                found.extend(
+                    f.find_iter(block)
+                        .map(|i| (i, i + len, self.pattern_rules[0].as_slice())),
+                );
+            }
+            Search::Many(ac) => {
+                found.extend(ac.find_overlapping_iter(block).map(|m| {
+                    (
+                        m.start(),
+                        m.end(),
+                        self.pattern_rules[m.pattern().as_usize()].as_slice(),
+                    )
+                }));
+            }
+        }
+        let before = found.len();
+        found.extend(
+            self.sentinel
+                .find_iter(block)
+                .filter(|&i| hides_alnum(&block[i + SENTINEL.len()..]))
+                .map(|i| (i, i + SENTINEL.len(), self.filtered.as_slice())),
+        );
+        if found.len() > before && before > 0 {
+            found.sort_by_key(|&(start, _, _)| start);
+        }
+        for (start, end, rules) in found {
+            let line = memchr::memrchr(b'\n', &block[..start]).map_or(0, |i| i + 1);
+            if out.lines.last().map(|l| l.0) != Some(line) {
+                let stop = memchr::memchr(b'\n', &block[end..]).map_or(block.len(), |i| end + i);
+                out.lines.push((line, stop));
                 out.bits.resize(out.bits.len() + self.words, 0);
             }
             let at = out.bits.len() - self.words;

@@ -193,35 +193,53 @@ impl Evaluator<'_> {
     }
 }
 
-/// Reads up to about `size` bytes of whole lines: the block, and the bytes of the line it cut
-/// (carried into the next block). At the end of input the last line may lack its newline.
-fn read_block(
-    input: &mut dyn BufRead,
-    carry: &mut Vec<u8>,
-    size: usize,
-) -> io::Result<Option<Vec<u8>>> {
-    let mut block = std::mem::take(carry);
-    while block.len() < size {
-        let chunk = input.fill_buf()?;
-        if chunk.is_empty() {
-            break;
+/// Cuts a stream into blocks of whole lines, reading straight into reusable buffers.
+struct Blocks<'r> {
+    input: &'r mut dyn BufRead,
+    /// The start of a line cut by the previous block.
+    carry: Vec<u8>,
+    eof: bool,
+}
+
+impl Blocks<'_> {
+    /// Fills `buf` with about `BLOCK` bytes of whole lines and returns how many bytes it holds
+    /// (`None` at the end). `buf` keeps its length between calls, so refilling it neither
+    /// allocates nor zeroes; at the end of input the last line may lack its newline.
+    fn next(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+        if buf.len() < BLOCK {
+            buf.resize(BLOCK, 0);
         }
-        let take = chunk.len().min(size - block.len());
-        block.extend_from_slice(&chunk[..take]);
-        input.consume(take);
-    }
-    if block.is_empty() {
-        return Ok(None);
-    }
-    if block.len() >= size {
-        // Complete the cut line, so that a block never splits one.
-        input.read_until(b'\n', &mut block)?;
-        if let Some(last) = block.iter().rposition(|&b| b == b'\n') {
-            carry.extend_from_slice(&block[last + 1..]);
-            block.truncate(last + 1);
+        let mut n = self.carry.len();
+        if n > buf.len() {
+            buf.resize(n, 0);
+        }
+        buf[..n].copy_from_slice(&self.carry);
+        self.carry.clear();
+        loop {
+            while n < buf.len() && !self.eof {
+                match self.input.read(&mut buf[n..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(r) => n += r,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if n == 0 {
+                return Ok(None);
+            }
+            if self.eof {
+                return Ok(Some(n));
+            }
+            // Keep whole lines; the cut one starts the next block.
+            if let Some(last) = memchr::memrchr(b'\n', &buf[..n]) {
+                self.carry.extend_from_slice(&buf[last + 1..n]);
+                return Ok(Some(last + 1));
+            }
+            // One line longer than the buffer: grow it.
+            let len = buf.len();
+            buf.resize(len * 2, 0);
         }
     }
-    Ok(Some(block))
 }
 
 /// Why reading an input stopped.
@@ -283,47 +301,58 @@ impl Scanner<'_> {
     /// Reads a stream to its end in blocks of whole lines, on `threads` workers, writing the
     /// results in input order.
     fn stream(&mut self, name: &str, mut input: impl BufRead) -> Result<(), Failure> {
-        let mut carry = Vec::new();
+        let mut blocks = Blocks {
+            input: &mut input,
+            carry: Vec::new(),
+            eof: false,
+        };
         let mut next_line = 1u64;
         if self.threads <= 1 {
-            while let Some(block) =
-                read_block(&mut input, &mut carry, BLOCK).map_err(Failure::Read)?
-            {
-                let lines = line_count(&block);
-                let p = self.ev.block(name, next_line, &block);
-                next_line += lines;
+            let mut buf = Vec::new();
+            while let Some(n) = blocks.next(&mut buf).map_err(Failure::Read)? {
+                let block = &buf[..n];
+                let p = self.ev.block(name, next_line, block);
+                next_line += line_count(block);
                 self.emit(p).map_err(Failure::Write)?;
             }
             return Ok(());
         }
         let ev = self.ev;
         let threads = self.threads;
-        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, u64, Vec<u8>)>(threads);
+        type Job = (u64, u64, Vec<u8>, usize);
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Job>(threads);
         let work_rx = std::sync::Mutex::new(work_rx);
         std::thread::scope(|scope| {
-            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Produced)>(threads * 2);
+            let (done_tx, done_rx) =
+                std::sync::mpsc::sync_channel::<(u64, Produced, Vec<u8>)>(threads * 2);
             for _ in 0..threads {
                 let (work_rx, done_tx) = (&work_rx, done_tx.clone());
                 scope.spawn(move || loop {
                     let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok((seq, first, block)) = job else { return };
-                    if done_tx.send((seq, ev.block(name, first, &block))).is_err() {
+                    let Ok((seq, first, buf, n)) = job else {
+                        return;
+                    };
+                    let p = ev.block(name, first, &buf[..n]);
+                    if done_tx.send((seq, p, buf)).is_err() {
                         return;
                     }
                 });
             }
             drop(done_tx);
-            // Reads on this thread, hands blocks out, and writes results back in order.
+            // Reads on this thread, hands blocks out, writes results back in order, and reuses
+            // the buffers that come back.
             let mut pending = std::collections::BTreeMap::new();
+            let mut spare: Vec<Vec<u8>> = Vec::new();
             let (mut sent, mut written) = (0u64, 0u64);
             let mut result = Ok(());
             let mut eof = false;
             while result.is_ok() && !(eof && written == sent) {
                 if !eof && sent - written < (threads * 2) as u64 {
-                    match read_block(&mut input, &mut carry, BLOCK) {
-                        Ok(Some(block)) => {
-                            let lines = line_count(&block);
-                            if work_tx.send((sent, next_line, block)).is_err() {
+                    let mut buf = spare.pop().unwrap_or_default();
+                    match blocks.next(&mut buf) {
+                        Ok(Some(n)) => {
+                            let lines = line_count(&buf[..n]);
+                            if work_tx.send((sent, next_line, buf, n)).is_err() {
                                 break;
                             }
                             next_line += lines;
@@ -337,7 +366,10 @@ impl Scanner<'_> {
                     }
                     continue;
                 }
-                let Ok((seq, p)) = done_rx.recv() else { break };
+                let Ok((seq, p, buf)) = done_rx.recv() else {
+                    break;
+                };
+                spare.push(buf);
                 pending.insert(seq, p);
                 while let Some(p) = pending.remove(&written) {
                     written += 1;
@@ -350,7 +382,7 @@ impl Scanner<'_> {
             drop(work_tx);
             // Blocks already read are written before a read error is reported.
             if matches!(result, Err(Failure::Read(_))) {
-                for (seq, p) in done_rx.iter() {
+                for (seq, p, _) in done_rx.iter() {
                     pending.insert(seq, p);
                 }
                 while let Some(p) = pending.remove(&written) {

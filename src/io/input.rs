@@ -135,13 +135,11 @@ pub fn decode_line(line: &[u8], format: Format) -> Result<Vec<Item<'_>>, String>
                 Err("expected an AKS diagnostic record (`properties.log`) or `records`".into())
             }
         }
-        // No wrapper key in the bytes: a raw event, decoded without a full parse.
-        Format::Auto
-            if !may_be_wrapped(line) && !REFERENCE.load(std::sync::atomic::Ordering::Relaxed) =>
-        {
-            Ok(Item::single(Ok(plain(line, Shape::Raw, Source::Audit)?)))
-        }
         Format::Auto => {
+            // A raw event (no wrapper key decoded) needs no full parse.
+            if let Some(single) = decode_single(line, format) {
+                return Ok(Item::single(Ok(single?)));
+            }
             let value = parse_json(line)?;
             match sniff(&value) {
                 Sniffed::EventList => event_list(&top_level(line)?),
@@ -172,10 +170,13 @@ pub fn decode_single(line: &[u8], format: Format) -> Option<Result<Decoded<'_>, 
         Format::Raw => (Shape::Raw, Source::Audit),
         Format::Ecs => (Shape::Ecs, Source::Audit),
         Format::Json => (Shape::Raw, Source::Other),
-        Format::Auto
-            if !may_be_wrapped(line) && !REFERENCE.load(std::sync::atomic::Ordering::Relaxed) =>
-        {
-            (Shape::Raw, Source::Audit)
+        Format::Auto if !REFERENCE.load(std::sync::atomic::Ordering::Relaxed) => {
+            let decoded = plain(line, Shape::Raw, Source::Audit);
+            return match &decoded {
+                Ok(d) if may_be_wrapped(&d.event) => None,
+                // A line that is not a JSON object is as bad in every shape.
+                _ => Some(decoded),
+            };
         }
         _ => return None,
     };
@@ -215,20 +216,13 @@ pub fn trim_json_whitespace(mut line: &[u8]) -> &[u8] {
     line
 }
 
-/// False when the line cannot be an EventList, AKS record or ECS document: `auto` tells them
-/// apart by the top-level keys `kind: "EventList"`, `records`, `properties` and `kubernetes`,
-/// and a line without those quoted words (or any `\u` escape that could spell them) has none.
-fn may_be_wrapped(line: &[u8]) -> bool {
-    use memchr::memmem::find;
-    [
-        &b"\"EventList\""[..],
-        b"\"records\"",
-        b"\"properties\"",
-        b"\"kubernetes\"",
-        b"\\u",
-    ]
-    .iter()
-    .any(|w| find(line, w).is_some())
+/// True when a raw-decoded event may be a wrapper that `auto` must unwrap: `kind` is
+/// `EventList`, or `records`, `properties.log` or `kubernetes.audit` is present (the generator
+/// puts these keys in the decoder's table). Then the line takes the full sniffing path.
+fn may_be_wrapped(event: &Event<'_>) -> bool {
+    use crate::runtime::FieldPath;
+    event.any_text(FieldPath::new("kind"), |v| v == "EventList")
+        || ["records", "properties.log", "kubernetes.audit"].iter().any(|f| event.exists(FieldPath::new(f)))
 }
 
 enum Sniffed {

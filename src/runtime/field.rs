@@ -80,26 +80,61 @@ impl Num<'_> {
         }
     }
 
-    /// The text form string predicates see: an integer that fits 64 bits in decimal,
-    /// anything else as the shortest text of its f64 (the same for both representations).
+    /// The text form string predicates see, as the reference evaluator (Python's `json`) has
+    /// it: an integer that fits 64 bits in decimal, anything else as Python writes a float
+    /// (`42.0`, `1.25`, `1e+20`), the same for both representations.
     pub fn write_text(&self, buf: &mut String) {
         use std::fmt::Write as _;
         buf.clear();
-        let _ = match self {
+        let float = match self {
             Num::Json(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => write!(buf, "{i}"),
-                (_, Some(u)) => write!(buf, "{u}"),
-                _ => write!(buf, "{}", n.as_f64().unwrap_or(f64::NAN)),
+                (Some(i), _) => {
+                    let _ = write!(buf, "{i}");
+                    return;
+                }
+                (_, Some(u)) => {
+                    let _ = write!(buf, "{u}");
+                    return;
+                }
+                _ => n.as_f64().unwrap_or(f64::NAN),
             },
             Num::Text(t) => {
-                let integral = !t.contains(['.', 'e', 'E']) && *t != "-0";
+                let integral = !t.contains(['.', 'e', 'E']);
                 match (integral, t.parse::<i64>(), t.parse::<u64>()) {
-                    (true, Ok(i), _) => write!(buf, "{i}"),
-                    (true, _, Ok(u)) => write!(buf, "{u}"),
-                    _ => write!(buf, "{}", t.parse::<f64>().unwrap_or(f64::NAN)),
+                    (true, Ok(i), _) => {
+                        let _ = write!(buf, "{i}");
+                        return;
+                    }
+                    (true, _, Ok(u)) => {
+                        let _ = write!(buf, "{u}");
+                        return;
+                    }
+                    _ => t.parse::<f64>().unwrap_or(f64::NAN),
                 }
             }
         };
+        python_float(float, buf);
+    }
+}
+
+/// Writes `f` as Python's `repr` does: shortest round-trip digits, `.0` on integral values,
+/// exponents (below 1e-4 or from 1e16) as `e+XX` / `e-XX` with at least two digits.
+fn python_float(f: f64, buf: &mut String) {
+    use std::fmt::Write as _;
+    let start = buf.len();
+    let _ = write!(buf, "{f:?}");
+    if let Some(e) = buf[start..].find('e').map(|i| start + i) {
+        let exp: String = buf[e + 1..].to_owned();
+        buf.truncate(e + 1);
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d.to_owned()),
+            None => ('+', exp),
+        };
+        buf.push(sign);
+        if digits.len() < 2 {
+            buf.push('0');
+        }
+        buf.push_str(&digits);
     }
 }
 
@@ -180,5 +215,34 @@ pub(crate) fn any_leaf_anywhere<'a>(value: &'a Value, f: &mut dyn FnMut(Leaf<'a>
         Value::Number(n) => f(Leaf::Num(Num::Json(n))),
         Value::Bool(b) => f(Leaf::Bool(*b)),
         Value::Null => f(Leaf::Null),
+    }
+}
+
+#[cfg(test)]
+mod num_text_tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_as_python_writes_them() {
+        for (raw, want) in [
+            ("42.0", "42.0"),
+            ("1.25", "1.25"),
+            ("1e20", "1e+20"),
+            ("1E-5", "1e-05"),
+            ("1e15", "1000000000000000.0"),
+            ("1e16", "1e+16"),
+            ("42", "42"),
+            ("-7", "-7"),
+            ("-0", "0"),
+            ("99999999999999999999", "1e+20"),
+        ] {
+            let mut buf = String::new();
+            Num::Text(raw).write_text(&mut buf);
+            assert_eq!(buf, want, "{raw}");
+        }
+        let n: serde_json::Number = serde_json::from_str("42.0").unwrap();
+        let mut buf = String::new();
+        Num::Json(&n).write_text(&mut buf);
+        assert_eq!(buf, "42.0");
     }
 }

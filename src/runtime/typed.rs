@@ -49,7 +49,10 @@ pub fn in_cidr_v4(text: &str, network: [u8; 4], prefix: u8) -> bool {
 /// True when `text` (surrounding whitespace ignored) is an IPv6 address inside the network.
 #[inline]
 pub fn in_cidr_v6(text: &str, network: [u16; 8], prefix: u8) -> bool {
-    match text.trim().parse::<IpAddr>() {
+    // A zone (`fe80::1%eth0`) names an interface, not part of the address.
+    let text = text.trim();
+    let text = text.split_once('%').map_or(text, |(addr, _)| addr);
+    match text.parse::<IpAddr>() {
         Ok(IpAddr::V6(a)) => prefix_eq(
             u128::from(a),
             u128::from(std::net::Ipv6Addr::from(network)),
@@ -270,6 +273,11 @@ mod tests {
         ));
         assert!(!in_cidr_v6("10.0.0.1", [0; 8], 0));
         assert!(in_cidr_v6("::1", [0, 0, 0, 0, 0, 0, 0, 1], 128));
+        assert!(in_cidr_v6(
+            "fe80::1%eth0",
+            [0xfe80, 0, 0, 0, 0, 0, 0, 0],
+            10
+        ));
     }
 
     #[test]

@@ -345,7 +345,8 @@ impl<'a> Decoder<'a, '_> {
             }
             // Most keys have no escapes: take their bytes straight from the line.
             let owned: Cow<'a, str>;
-            let kb: &[u8] = match self.plain_string() {
+            let plain = self.plain_string();
+            let kb: &[u8] = match plain {
                 Some(b) => b,
                 None => {
                     owned = self.string()?;
@@ -358,13 +359,19 @@ impl<'a> Decoder<'a, '_> {
             for k in cont.clone() {
                 let (f, off) = self.slots.cont[k];
                 let rest = &self.table.names[f as usize].as_bytes()[off..];
-                if rest.len() < kb.len() || !bytes_eq(&rest[..kb.len()], kb) {
+                // Cheap rejections first: the key must end where the name has a dot or ends,
+                // and start with the name's next byte.
+                let after = match rest.get(kb.len()) {
+                    None if rest.len() == kb.len() => None,
+                    Some(b'.') => Some(()),
+                    _ => continue,
+                };
+                if rest.first() != kb.first() || !bytes_eq(&rest[..kb.len()], kb) {
                     continue;
                 }
-                match rest.get(kb.len()) {
+                match after {
                     None => self.slots.ends.push(f),
-                    Some(b'.') => self.slots.cont.push((f, off + kb.len() + 1)),
-                    Some(_) => {}
+                    Some(()) => self.slots.cont.push((f, off + kb.len() + 1)),
                 }
             }
             let (c1, e1) = (self.slots.cont.len(), self.slots.ends.len());
@@ -378,7 +385,10 @@ impl<'a> Decoder<'a, '_> {
                 if matched.iter().any(|m| **m == *kb) {
                     self.duplicate = true; // reported once the whole line is validated
                 }
-                matched.push(Cow::Owned(kb.to_vec()));
+                matched.push(match plain {
+                    Some(b) => Cow::Borrowed(b),
+                    None => Cow::Owned(kb.to_vec()),
+                });
                 self.value(c0..c1, e0..e1)?;
             }
             self.slots.cont.truncate(c0);

@@ -7,8 +7,10 @@
 //! value). Arrays are transparent. Strings borrow from the line unless they hold escapes.
 //!
 //! The scanner validates the whole line as serde_json would (grammar, escapes, surrogates,
-//! number range, nesting depth, trailing characters), so a line is an event on the fast path
-//! exactly when it is one for a full parse. The one shape it does not follow, a duplicate key
+//! nesting depth, trailing characters), so a line is an event on the fast path exactly when it
+//! is one for a full parse, with one deliberate exception: a number beyond the f64 range is
+//! accepted (as infinity), where serde_json rejects the line; the full parse then falls back
+//! to this decoder (see `io::input`). The one shape it does not follow, a duplicate key
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 
 use std::borrow::Cow;
@@ -501,10 +503,8 @@ impl<'a> Decoder<'a, '_> {
             }
         }
         let int_end = i;
-        let mut float = false;
         if s.get(i) == Some(&b'.') {
             i += 1;
-            float = true;
             let d = i;
             while s.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
@@ -516,7 +516,6 @@ impl<'a> Decoder<'a, '_> {
         }
         if matches!(s.get(i), Some(b'e' | b'E')) {
             i += 1;
-            float = true;
             if matches!(s.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
@@ -540,11 +539,10 @@ impl<'a> Decoder<'a, '_> {
             }
         }
         self.i = i;
-        let text = &self.text[start..i];
-        if (float || int_end - start > 18) && !text.parse::<f64>().is_ok_and(f64::is_finite) {
-            return Err(self.err("number out of range"));
-        }
-        Ok(text)
+        // A number beyond the f64 range is kept (it reads as infinity), as Python's json and so
+        // the reference evaluator keep it: serde_json would reject the whole line, which would
+        // let one such number in a request body hide an event from every rule.
+        Ok(&self.text[start..i])
     }
 
     /// A string token: borrowed when it has no escapes, unescaped otherwise.

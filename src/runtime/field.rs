@@ -121,6 +121,10 @@ impl Num<'_> {
 /// exponents (below 1e-4 or from 1e16) as `e+XX` / `e-XX` with at least two digits.
 fn python_float(f: f64, buf: &mut String) {
     use std::fmt::Write as _;
+    if f.is_infinite() {
+        buf.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
     let start = buf.len();
     let _ = write!(buf, "{f:?}");
     if let Some(e) = buf[start..].find('e').map(|i| start + i) {
@@ -235,6 +239,8 @@ mod num_text_tests {
             ("-7", "-7"),
             ("-0", "0"),
             ("99999999999999999999", "1e+20"),
+            ("1e400", "Infinity"),
+            ("-1e400", "-Infinity"),
         ] {
             let mut buf = String::new();
             Num::Text(raw).write_text(&mut buf);

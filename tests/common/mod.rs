@@ -374,7 +374,12 @@ pub fn scan(detect: &std::path::Path, args: &[&str], files: &[&std::path::Path])
         .expect("alerts are UTF-8")
         .lines()
         .map(|line| {
-            let alert: serde_json::Value = serde_json::from_str(line).expect("an alert is JSON");
+            // The event is embedded as its original bytes, which may hold what serde_json does
+            // not read (a number beyond f64): only `rule` and `input` are parsed.
+            let head = line
+                .find(",\"event\":")
+                .map_or(line.to_owned(), |i| format!("{}}}", &line[..i]));
+            let alert: serde_json::Value = serde_json::from_str(&head).expect("an alert is JSON");
             Alert {
                 rule: alert["rule"]["id"].as_str().expect("rule.id").to_owned(),
                 file: alert["input"]["file"]

@@ -91,7 +91,10 @@ pub fn emit(set: &RuleSet, label: &str) -> Vec<File> {
 fn field_tables(set: &RuleSet) -> Vec<TokenStream> {
     // The keys `detect`'s `auto` input format looks at to tell a wrapper (EventList, AKS
     // record, ECS document) from a raw event are decoded too.
-    let mut raw: std::collections::BTreeSet<String> = ["kind", "kubernetes.audit", "properties.log", "records"].map(String::from).into();
+    let mut raw: std::collections::BTreeSet<String> =
+        ["kind", "kubernetes.audit", "properties.log", "records"]
+            .map(String::from)
+            .into();
     let mut ecs = std::collections::BTreeSet::new();
     let mut keywords = false;
     for rule in &set.rules {

@@ -44,30 +44,7 @@ pub fn skip_or_fail<T>(why: &str) -> Option<T> {
 /// returns the binary's path. The first call compiles the dependencies once (about a minute
 /// on two cores); later calls only rebuild what changed.
 pub fn build_detector(rules_dir: &std::path::Path, name: &str) -> PathBuf {
-    let target = root().join("target").join("rulesets").join(name);
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--locked",
-            "--bin",
-            "detect",
-            "--manifest-path",
-        ])
-        .arg(root().join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target)
-        .env("SIGMA_RULES_DIR", rules_dir)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "building a detector for {} failed:\n{}",
-        rules_dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target.join("debug").join("detect")
+    build_detector_with_env(rules_dir, name, &[])
 }
 
 // ---------------------------------------------------------------------------------------------

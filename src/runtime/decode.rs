@@ -283,14 +283,8 @@ impl<'a> Decoder<'a, '_> {
                 } else {
                     loop {
                         self.value(cont.clone(), ends.clone())?;
-                        self.ws();
-                        match self.peek() {
-                            Some(b',') => self.i += 1,
-                            Some(b']') => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return Err(self.err("expected `,` or `]`")),
+                        if !self.separator(b']')? {
+                            break;
                         }
                     }
                 }
@@ -322,6 +316,25 @@ impl<'a> Decoder<'a, '_> {
             None => return Err(self.err("EOF while parsing a value")),
         }
         Ok(())
+    }
+
+    /// After an element of an object or array: true after a `,` (another element follows),
+    /// false after the closing `close`.
+    #[inline]
+    fn separator(&mut self, close: u8) -> Result<bool, DecodeError> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ if close == b'}' => Err(self.err("expected `,` or `}`")),
+            _ => Err(self.err("expected `,` or `]`")),
+        }
     }
 
     fn enter(&mut self) -> Result<(), DecodeError> {
@@ -395,14 +408,8 @@ impl<'a> Decoder<'a, '_> {
             }
             self.slots.cont.truncate(c0);
             self.slots.ends.truncate(e0);
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.err("expected `,` or `}`")),
+            if !self.separator(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -427,14 +434,8 @@ impl<'a> Decoder<'a, '_> {
                         self.skip_string()?;
                         self.expect(b':')?;
                         self.skip()?;
-                        self.ws();
-                        match self.peek() {
-                            Some(b',') => self.i += 1,
-                            Some(b'}') => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return Err(self.err("expected `,` or `}`")),
+                        if !self.separator(b'}')? {
+                            break;
                         }
                     }
                 }
@@ -450,14 +451,8 @@ impl<'a> Decoder<'a, '_> {
                 } else {
                     loop {
                         self.skip()?;
-                        self.ws();
-                        match self.peek() {
-                            Some(b',') => self.i += 1,
-                            Some(b']') => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return Err(self.err("expected `,` or `]`")),
+                        if !self.separator(b']')? {
+                            break;
                         }
                     }
                 }

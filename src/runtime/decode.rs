@@ -274,22 +274,7 @@ impl<'a> Decoder<'a, '_> {
                 self.object(cont)?;
                 self.depth -= 1;
             }
-            Some(b'[') => {
-                self.enter()?;
-                self.i += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.value(cont.clone(), ends.clone())?;
-                        if !self.separator(b']')? {
-                            break;
-                        }
-                    }
-                }
-                self.depth -= 1;
-            }
+            Some(b'[') => self.array(|d| d.value(cont.clone(), ends.clone()))?,
             Some(b'"') => {
                 let s = self.string()?;
                 if !ends.is_empty() || self.table.all_leaves {
@@ -315,6 +300,30 @@ impl<'a> Decoder<'a, '_> {
             Some(_) => return Err(self.err("expected value")),
             None => return Err(self.err("EOF while parsing a value")),
         }
+        Ok(())
+    }
+
+    /// An array (the cursor on its `[`): `each` reads every element (arrays are transparent,
+    /// so decoding and skipping only differ in what they do per element).
+    #[inline]
+    fn array(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        self.enter()?;
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        } else {
+            loop {
+                each(self)?;
+                if !self.separator(b']')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
         Ok(())
     }
 
@@ -442,23 +451,7 @@ impl<'a> Decoder<'a, '_> {
                 self.depth -= 1;
                 Ok(())
             }
-            Some(b'[') => {
-                self.enter()?;
-                self.i += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.skip()?;
-                        if !self.separator(b']')? {
-                            break;
-                        }
-                    }
-                }
-                self.depth -= 1;
-                Ok(())
-            }
+            Some(b'[') => self.array(Self::skip),
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),

@@ -1,30 +1,12 @@
 //! Broken rules: the exact diagnostics text is snapshotted, one snapshot per fixture, and
 //! every fixture must produce at least one error (and never a panic).
 
+mod common;
+
 use sigma_gen::SourceFile;
-use std::path::Path;
 
 fn load(dir: &str) -> Vec<(String, SourceFile)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir);
-    let mut out: Vec<(String, SourceFile)> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).expect("fixture text");
-            (
-                name,
-                SourceFile {
-                    rel_path: p.file_name().unwrap().to_string_lossy().into_owned(),
-                    text,
-                },
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::fixtures(dir)
 }
 
 #[test]

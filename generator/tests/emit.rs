@@ -2,31 +2,16 @@
 //! passes) are snapshotted. Update with `INSTA_UPDATE=always cargo test -p sigma-gen`
 //! (or `cargo insta review`), then review the `.snap` diffs.
 
+mod common;
+
 use sigma_gen::{optimize, SourceFile};
-use std::path::Path;
 
 fn fixtures(dir: &str) -> Vec<(String, SourceFile)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir);
-    let mut out: Vec<(String, SourceFile)> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).expect("fixture text");
-            (
-                name,
-                SourceFile {
-                    rel_path: p.file_name().unwrap().to_string_lossy().into_owned(),
-                    text,
-                },
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(out.len() >= 10, "fixtures missing from {}", dir.display());
+    let out = common::fixtures(dir);
+    assert!(
+        out.len() >= 10,
+        "fixtures missing from tests/fixtures/{dir}"
+    );
     out
 }
 

@@ -1,11 +1,16 @@
-//! The byte prefilter: one search pass over a block of lines (a SIMD substring search for a
-//! single literal, Aho-Corasick for several) finds, for each line, the rules whose literals it
-//! contains; lines no rule can match are not parsed at all.
+//! The byte prefilter: one pass over a block of lines finds, for each line, the rules whose
+//! literals it contains; lines no rule can match are not parsed at all.
 //!
 //! Literals come from the generator (each rule's `PREFILTER`, per shape): every line a rule
 //! can match contains one of them byte for byte, unless JSON escaping hides it. Literals are
 //! ASCII letters and digits, which only a `\u00XX` escape can hide, so a line holding such an
 //! escape is a candidate for every rule.
+//!
+//! On x86-64 with AVX2 the block is read once: each 64-byte stretch is compared for newlines
+//! (line numbers), for `\u` (escapes) and, with a single literal, for two of its rarest bytes
+//! at their distance in the literal; only the positions flagged are looked at further. With
+//! several literals an Aho-Corasick pass finds them first. Elsewhere a portable path runs a
+//! separate search for each of these, with the same results.
 
 use crate::runtime::{Rule, Shape};
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -14,47 +19,109 @@ use memchr::memmem;
 /// How the literals are searched for.
 #[derive(Debug)]
 enum Search {
-    /// One literal: a SIMD substring search.
-    One(Box<memmem::Finder<'static>>),
+    /// One literal: a SIMD substring search (portable path), or the comparison of two of its
+    /// bytes in the fused pass.
+    One {
+        finder: Box<memmem::Finder<'static>>,
+        pair: Pair,
+    },
     /// Several: one Aho-Corasick pass reporting overlapping matches.
     Many(AhoCorasick),
+}
+
+/// Two positions of a literal and the bytes there (its rarest ones, as far as we can guess):
+/// a position `i` of a block is a candidate when both bytes occur at `i + at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pair {
+    at: [usize; 2],
+    byte: [u8; 2],
+}
+
+impl Pair {
+    fn new(needle: &[u8]) -> Pair {
+        let mut order: Vec<usize> = (0..needle.len()).collect();
+        order.sort_by_key(|&i| (commonness(needle[i]), i));
+        let first = order.first().copied().unwrap_or(0);
+        let second = order
+            .iter()
+            .copied()
+            .find(|&i| needle[i] != needle[first])
+            .or_else(|| order.iter().copied().find(|&i| i != first))
+            .unwrap_or(first);
+        Pair {
+            at: [first, second],
+            byte: [
+                needle.get(first).copied().unwrap_or(0),
+                needle.get(second).copied().unwrap_or(0),
+            ],
+        }
+    }
+}
+
+/// A guess at how common a byte is in JSON audit logs (higher is more common), for choosing
+/// the literal bytes the fused pass compares.
+fn commonness(b: u8) -> u16 {
+    const LOWER_RAREST_FIRST: &[u8] = b"zqjxkvbywgpfmucdlhrsnioate";
+    match b {
+        b'A'..=b'Z' => 20,
+        b'0'..=b'9' => 150,
+        b'a'..=b'z' => {
+            let rank = LOWER_RAREST_FIRST.iter().position(|&c| c == b).unwrap_or(0);
+            40 + 8 * rank as u16
+        }
+        b'"' | b':' | b',' | b' ' | b'{' | b'}' | b'/' | b'.' | b'-' | b'_' => 300,
+        _ => 10,
+    }
 }
 
 /// Which rules each line of a block may match.
 #[derive(Debug)]
 pub struct LineFilter {
     search: Search,
-    /// `\u00`, searched on its own so that the literal search keeps its fast path.
+    /// `\u00`, searched on its own by the portable path so that the literal search keeps its
+    /// fast path.
     sentinel: memmem::Finder<'static>,
     /// Pattern id → the rules whose literal it is.
     pattern_rules: Vec<Vec<usize>>,
     /// Rules with a prefilter (the sentinel makes a line a candidate for all of them).
     filtered: Vec<usize>,
     words: usize,
+    /// The CPU has what the fused pass needs (AVX2 and POPCNT on x86-64); decided once.
+    fused: bool,
 }
 
-const SENTINEL: &str = "\\u00";
+const SENTINEL: &[u8] = b"\\u00";
 
 impl LineFilter {
     /// A filter over `rules` restricted to `routed` (the rules that run on this input), for
     /// lines of the given shapes. `None` when some routed rule has no literal for one of the
     /// shapes: every line must then be parsed.
     pub fn new(rules: &[Rule], routed: &[usize], shapes: &[Shape]) -> Option<LineFilter> {
-        let mut literals: Vec<(String, usize)> = Vec::new();
+        let mut literals: Vec<(&str, usize)> = Vec::new();
         for &i in routed {
             for shape in shapes {
                 let lits = match shape {
                     Shape::Raw => rules[i].prefilter.raw,
                     Shape::Ecs => rules[i].prefilter.ecs,
                 }?;
-                literals.extend(lits.iter().map(|l| ((*l).to_owned(), i)));
+                literals.extend(lits.iter().map(|l| (*l, i)));
             }
         }
-        let mut patterns: Vec<String> = literals.iter().map(|(l, _)| l.clone()).collect();
-        patterns.sort();
+        LineFilter::with_literals(&literals, routed, rules.len())
+    }
+
+    /// A filter for `(literal, rule)` pairs; `routed` are the rules a hiding escape makes
+    /// candidates, `rules` the number of rules.
+    fn with_literals(
+        literals: &[(&str, usize)],
+        routed: &[usize],
+        rules: usize,
+    ) -> Option<LineFilter> {
+        let mut patterns: Vec<&str> = literals.iter().map(|(l, _)| *l).collect();
+        patterns.sort_unstable();
         patterns.dedup();
         let mut pattern_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
-        for (lit, rule) in &literals {
+        for (lit, rule) in literals {
             if let Ok(p) = patterns.binary_search(lit) {
                 if !pattern_rules[p].contains(rule) {
                     pattern_rules[p].push(*rule);
@@ -62,7 +129,10 @@ impl LineFilter {
             }
         }
         let search = match patterns.as_slice() {
-            [one] => Search::One(Box::new(memmem::Finder::new(one.as_bytes()).into_owned())),
+            [one] => Search::One {
+                finder: Box::new(memmem::Finder::new(one.as_bytes()).into_owned()),
+                pair: Pair::new(one.as_bytes()),
+            },
             _ => Search::Many(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
@@ -72,11 +142,24 @@ impl LineFilter {
         };
         Some(LineFilter {
             search,
-            sentinel: memmem::Finder::new(SENTINEL.as_bytes()).into_owned(),
+            sentinel: memmem::Finder::new(SENTINEL).into_owned(),
             pattern_rules,
             filtered: routed.to_vec(),
-            words: rules.len().div_ceil(64).max(1),
+            words: rules.div_ceil(64).max(1),
+            fused: fused_available(),
         })
+    }
+}
+
+/// Whether this CPU runs the fused pass.
+fn fused_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -86,6 +169,8 @@ impl LineFilter {
 pub struct Hits {
     /// Byte range of each candidate line in the block (its newline excluded), in order.
     pub lines: Vec<(usize, usize)>,
+    /// The line number of each candidate line within the block, counted from 0.
+    pub index: Vec<u64>,
     bits: Vec<u64>,
     words: usize,
 }
@@ -95,22 +180,56 @@ impl Hits {
     pub fn rules(&self, k: usize) -> &[u64] {
         &self.bits[k * self.words..(k + 1) * self.words]
     }
+
+    fn reset(&mut self, words: usize) {
+        self.lines.clear();
+        self.index.clear();
+        self.bits.clear();
+        self.words = words;
+    }
+
+    /// Records a match ending at `end` on line `index` of `block`, which starts at `start`:
+    /// the line becomes a candidate for `rules`.
+    fn record(&mut self, block: &[u8], index: u64, start: usize, end: usize, rules: &[usize]) {
+        if self.index.last() != Some(&index) {
+            let stop = memchr::memchr(b'\n', &block[end..]).map_or(block.len(), |i| end + i);
+            self.lines.push((start, stop));
+            self.index.push(index);
+            self.bits.resize(self.bits.len() + self.words, 0);
+        }
+        let at = self.bits.len() - self.words;
+        for &r in rules {
+            self.bits[at + r / 64] |= 1 << (r % 64);
+        }
+    }
 }
 
 impl LineFilter {
     /// Finds the candidate lines of `block` straight from the matches, without splitting the
-    /// block into lines: lines that hold no literal are never looked at.
-    pub fn hits(&self, block: &[u8], out: &mut Hits) {
-        out.lines.clear();
-        out.bits.clear();
-        out.words = self.words;
+    /// block into lines (lines that hold no literal are never looked at), and returns how many
+    /// lines the block has (a last line without a newline counts, as in [`line_count`]).
+    pub fn hits(&self, block: &[u8], out: &mut Hits) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        if self.fused {
+            // SAFETY: `fused` is true only when the CPU has AVX2 and POPCNT
+            // (`fused_available`).
+            return unsafe { self.hits_fused(block, out) };
+        }
+        self.hits_portable(block, out)
+    }
+
+    /// The portable path: a pass for the literals, one for the escapes, and newline counts
+    /// between the candidate lines and over the block.
+    fn hits_portable(&self, block: &[u8], out: &mut Hits) -> u64 {
+        out.reset(self.words);
         // (start, end, rules) of every literal match and every hiding escape, in block order.
         let mut found: Vec<(usize, usize, &[usize])> = Vec::new();
         match &self.search {
-            Search::One(f) => {
-                let len = f.needle().len();
+            Search::One { finder, .. } => {
+                let len = finder.needle().len();
                 found.extend(
-                    f.find_iter(block)
+                    finder
+                        .find_iter(block)
                         .map(|i| (i, i + len, self.pattern_rules[0].as_slice())),
                 );
             }
@@ -134,18 +253,256 @@ impl LineFilter {
         if found.len() > before && before > 0 {
             found.sort_by_key(|&(start, _, _)| start);
         }
+        // Overlapping matches may come out of start order, but never out of line order
+        // (literals hold no newline).
+        let (mut index, mut counted_to) = (0u64, 0usize);
         for (start, end, rules) in found {
             let line = memchr::memrchr(b'\n', &block[..start]).map_or(0, |i| i + 1);
-            if out.lines.last().map(|l| l.0) != Some(line) {
-                let stop = memchr::memchr(b'\n', &block[end..]).map_or(block.len(), |i| end + i);
-                out.lines.push((line, stop));
-                out.bits.resize(out.bits.len() + self.words, 0);
+            if line > counted_to {
+                index += memchr::memchr_iter(b'\n', &block[counted_to..line]).count() as u64;
+                counted_to = line;
             }
-            let at = out.bits.len() - self.words;
-            for &r in rules {
-                out.bits[at + r / 64] |= 1 << (r % 64);
+            out.record(block, index, line, end, rules);
+        }
+        line_count(block)
+    }
+}
+
+/// Checks the positions of a block that the fused pass flags, and records the candidate lines.
+struct Checker<'a> {
+    filter: &'a LineFilter,
+    block: &'a [u8],
+    out: &'a mut Hits,
+    /// With several literals: their matches, (start, end, pattern) sorted by start, and the
+    /// first one not yet recorded.
+    matches: Vec<(usize, usize, usize)>,
+    next: usize,
+}
+
+impl Checker<'_> {
+    /// Checks position `j`, on line `index` (which starts at `start`): a literal or a hiding
+    /// escape starting there makes the line a candidate.
+    fn check(&mut self, j: usize, index: u64, start: usize) {
+        let block = self.block;
+        match &self.filter.search {
+            Search::One { finder, .. } => {
+                let needle = finder.needle();
+                if block[j..].starts_with(needle) {
+                    let rules = &self.filter.pattern_rules[0];
+                    self.out
+                        .record(block, index, start, j + needle.len(), rules);
+                }
+            }
+            Search::Many(_) => {
+                while let Some(&(s, e, p)) = self.matches.get(self.next) {
+                    if s != j {
+                        break;
+                    }
+                    let rules = &self.filter.pattern_rules[p];
+                    self.out.record(block, index, start, e, rules);
+                    self.next += 1;
+                }
             }
         }
+        if block[j..].starts_with(SENTINEL) && hides_alnum(&block[j + SENTINEL.len()..]) {
+            let end = j + SENTINEL.len();
+            self.out
+                .record(block, index, start, end, &self.filter.filtered);
+        }
+    }
+
+    /// The start of the first match not yet recorded (several literals).
+    fn next_match(&self) -> usize {
+        self.matches.get(self.next).map_or(usize::MAX, |m| m.0)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod fused {
+    //! The fused pass over a block, 64 bytes at a time with AVX2.
+
+    use super::{Checker, Pair, Search};
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_testz_si256,
+    };
+
+    /// What each 32 bytes are compared with.
+    #[derive(Clone, Copy)]
+    struct Probes {
+        newline: __m256i,
+        backslash: __m256i,
+        u: __m256i,
+        /// The literal's two chosen bytes, and their offsets in it.
+        bytes: [__m256i; 2],
+        at: [usize; 2],
+    }
+
+    /// The newlines among the 32 bytes at `p`, and the positions where a hiding escape (`\u`)
+    /// or, with `PAIR`, the literal may start.
+    ///
+    /// # Safety
+    /// The CPU has AVX2, and `p..p + 32 + max(1, at[0], at[1])` lies in one readable slice.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn probe<const PAIR: bool>(p: *const u8, k: &Probes) -> (__m256i, __m256i) {
+        let here = _mm256_loadu_si256(p.cast());
+        let next = _mm256_loadu_si256(p.add(1).cast());
+        let newlines = _mm256_cmpeq_epi8(here, k.newline);
+        let mut starts = _mm256_and_si256(
+            _mm256_cmpeq_epi8(here, k.backslash),
+            _mm256_cmpeq_epi8(next, k.u),
+        );
+        if PAIR {
+            let x = _mm256_loadu_si256(p.add(k.at[0]).cast());
+            let y = _mm256_loadu_si256(p.add(k.at[1]).cast());
+            let both = _mm256_and_si256(
+                _mm256_cmpeq_epi8(x, k.bytes[0]),
+                _mm256_cmpeq_epi8(y, k.bytes[1]),
+            );
+            starts = _mm256_or_si256(starts, both);
+        }
+        (newlines, starts)
+    }
+
+    /// One bit per byte of two 32-byte comparisons.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn bits(low: __m256i, high: __m256i) -> u64 {
+        let low = _mm256_movemask_epi8(low) as u32 as u64;
+        let high = _mm256_movemask_epi8(high) as u32 as u64;
+        low | (high << 32)
+    }
+
+    /// Runs over `c.block` 64 bytes at a time while the comparisons stay inside it, checking
+    /// every flagged position; returns where it stopped, the newlines before that, and the
+    /// start of the line it stopped in.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and POPCNT.
+    #[target_feature(enable = "avx2,popcnt")]
+    unsafe fn run<const PAIR: bool>(c: &mut Checker<'_>, pair: Pair) -> (usize, u64, usize) {
+        let block = c.block;
+        let reach = if PAIR {
+            pair.at[0].max(pair.at[1]).max(1)
+        } else {
+            1
+        };
+        let k = Probes {
+            newline: _mm256_set1_epi8(b'\n' as i8),
+            backslash: _mm256_set1_epi8(b'\\' as i8),
+            u: _mm256_set1_epi8(b'u' as i8),
+            bytes: [
+                _mm256_set1_epi8(pair.byte[0] as i8),
+                _mm256_set1_epi8(pair.byte[1] as i8),
+            ],
+            at: pair.at,
+        };
+        // Several literals: the next match not yet flagged.
+        let mut flagged = c.next;
+        let mut pending = c.next_match();
+        let (mut i, mut newlines, mut line) = (0usize, 0u64, 0usize);
+        while i + 64 + reach <= block.len() {
+            // Both probes read inside the block: the furthest byte is
+            // `i + 32 + 31 + reach < block.len()`.
+            let p = block.as_ptr().add(i);
+            let (n0, s0) = probe::<PAIR>(p, &k);
+            let (n1, s1) = probe::<PAIR>(p.add(32), &k);
+            let any = _mm256_or_si256(_mm256_or_si256(n0, n1), _mm256_or_si256(s0, s1));
+            if _mm256_testz_si256(any, any) == 1 && (PAIR || pending >= i + 64) {
+                i += 64;
+                continue;
+            }
+            let nl = bits(n0, n1);
+            let mut starts = bits(s0, s1);
+            while pending < i + 64 {
+                starts |= 1 << (pending - i);
+                flagged += 1;
+                pending = c.matches.get(flagged).map_or(usize::MAX, |m| m.0);
+            }
+            while starts != 0 {
+                let b = starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let before = nl & ((1u64 << b) - 1);
+                let start = match before {
+                    0 => line,
+                    _ => i + 64 - before.leading_zeros() as usize,
+                };
+                c.check(i + b, newlines + u64::from(before.count_ones()), start);
+            }
+            newlines += u64::from(nl.count_ones());
+            if nl != 0 {
+                line = i + 64 - nl.leading_zeros() as usize;
+            }
+            i += 64;
+        }
+        (i, newlines, line)
+    }
+
+    /// The fused pass over `c.block`: flagged positions are checked by `c`; returns the
+    /// number of lines.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and POPCNT.
+    pub(super) unsafe fn hits(c: &mut Checker<'_>) -> u64 {
+        let (mut i, mut newlines, mut line) = match &c.filter.search {
+            Search::One { pair, .. } => {
+                let pair = *pair;
+                // SAFETY: the caller's guarantee.
+                unsafe { run::<true>(c, pair) }
+            }
+            Search::Many(_) => {
+                let none = Pair {
+                    at: [0, 0],
+                    byte: [0, 0],
+                };
+                // SAFETY: the caller's guarantee.
+                unsafe { run::<false>(c, none) }
+            }
+        };
+        // The last bytes, one at a time.
+        let block = c.block;
+        while i < block.len() {
+            c.check(i, newlines, line);
+            if block[i] == b'\n' {
+                newlines += 1;
+                line = i + 1;
+            }
+            i += 1;
+        }
+        newlines + u64::from(!block.is_empty() && !block.ends_with(b"\n"))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl LineFilter {
+    /// The fused pass: one read of the block (after an Aho-Corasick pass when there are
+    /// several literals).
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and POPCNT.
+    unsafe fn hits_fused(&self, block: &[u8], out: &mut Hits) -> u64 {
+        out.reset(self.words);
+        let mut matches = Vec::new();
+        if let Search::Many(ac) = &self.search {
+            matches.extend(
+                ac.find_overlapping_iter(block)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
+            );
+            matches.sort_by_key(|m| m.0);
+        }
+        let mut c = Checker {
+            filter: self,
+            block,
+            out,
+            matches,
+            next: 0,
+        };
+        // SAFETY: the caller's guarantee.
+        unsafe { fused::hits(&mut c) }
     }
 }
 
@@ -159,6 +516,12 @@ fn hides_alnum(rest: &[u8]) -> bool {
         (Some(h), Some(l)) => (((h << 4) | l) as u8).is_ascii_alphanumeric(),
         _ => false,
     }
+}
+
+/// Lines in a block (a last line without a newline counts).
+pub fn line_count(block: &[u8]) -> u64 {
+    let n = memchr::memchr_iter(b'\n', block).count() as u64;
+    n + u64::from(!block.ends_with(b"\n") && !block.is_empty())
 }
 
 /// The start of every line of `block` (and its end as the last entry).
@@ -197,6 +560,26 @@ mod tests {
     }
 
     #[test]
+    fn line_count_counts_a_last_line_without_newline() {
+        assert_eq!(line_count(b""), 0);
+        assert_eq!(line_count(b"\n"), 1);
+        assert_eq!(line_count(b"a"), 1);
+        assert_eq!(line_count(b"a\n\nb"), 3);
+    }
+
+    #[test]
+    fn pair_prefers_rare_bytes_at_two_positions() {
+        let p = Pair::new(b"impersonatedUser");
+        assert_eq!(p.at[0], 12); // `U`
+        assert_eq!(p.byte, [b'U', b'p']);
+        let p = Pair::new(b"aaa");
+        assert_eq!(p.byte, [b'a', b'a']);
+        assert_ne!(p.at[0], p.at[1]);
+        let p = Pair::new(b"x");
+        assert_eq!((p.at, p.byte), ([0, 0], [b'x', b'x']));
+    }
+
+    #[test]
     fn lines_with_literals_or_escapes_are_candidates() {
         if crate::RULES.is_empty() {
             return;
@@ -213,12 +596,215 @@ mod tests {
             "{{\"verb\":\"get\"}}\n{{\"{lit}\":1}}\n{{\"x\":\"\\u0069\"}}\n{{\"x\":\"\\u0026\"}}\n"
         );
         let mut hits = Hits::default();
-        f.hits(block.as_bytes(), &mut hits);
+        assert_eq!(f.hits(block.as_bytes(), &mut hits), 4);
         let lines: Vec<&str> = hits.lines.iter().map(|&(s, e)| &block[s..e]).collect();
         assert_eq!(
             lines,
             [format!("{{\"{lit}\":1}}"), "{\"x\":\"\\u0069\"}".to_owned()]
         );
+        assert_eq!(hits.index, [1, 2]);
         assert!(hits.rules(0).iter().any(|w| *w != 0));
+    }
+
+    /// What a filter finds in a block, comparable across paths.
+    type Found = (u64, Vec<(usize, usize)>, Vec<u64>, Vec<u64>);
+
+    fn found(hits: &Hits, total: u64) -> Found {
+        (
+            total,
+            hits.lines.clone(),
+            hits.index.clone(),
+            hits.bits.clone(),
+        )
+    }
+
+    /// The reference: split into lines, a line is a candidate iff it holds a literal (for
+    /// that literal's rules) or a `\u00XX` escape of a letter or digit (for every rule).
+    fn naive(literals: &[(&str, usize)], rules: usize, block: &[u8]) -> Found {
+        let words = rules.div_ceil(64).max(1);
+        let (mut lines, mut index, mut bits) = (Vec::new(), Vec::new(), Vec::new());
+        let mut total = 0u64;
+        let mut start = 0;
+        while start < block.len() {
+            let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            let line = &block[start..end];
+            let mut b = vec![0u64; words];
+            let mut hit = false;
+            for (lit, r) in literals {
+                if line.windows(lit.len()).any(|w| w == lit.as_bytes()) {
+                    b[r / 64] |= 1 << (r % 64);
+                    hit = true;
+                }
+            }
+            let escaped = (0..line.len())
+                .any(|i| line[i..].starts_with(SENTINEL) && hides_alnum(&line[i + 4..]));
+            if escaped {
+                for r in 0..rules {
+                    b[r / 64] |= 1 << (r % 64);
+                }
+                hit = true;
+            }
+            if hit {
+                lines.push((start, end));
+                index.push(total);
+                bits.extend(b);
+            }
+            total += 1;
+            start = end + 1;
+        }
+        (total, lines, index, bits)
+    }
+
+    /// A small xorshift generator (no dependency).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "impersonatedUser",
+        "impersonated",
+        "User",
+        "imp",
+        "persona",
+        "tedUser",
+        "U",
+        "p",
+        "Up",
+        "\n",
+        "\n",
+        "\n\n",
+        "\\u0069",
+        "\\u0026",
+        "\\u004A",
+        "\\u004a",
+        "\\u003c",
+        "\\u00",
+        "\\u0",
+        "\\u00z9",
+        "\\u007",
+        "\\u0030",
+        "\\\\u0061",
+        "\\",
+        "u",
+        "\\u",
+        "{\"user\":\"a\"}",
+        "system:masters",
+        "sys",
+        "x",
+        " ",
+        "\"",
+    ];
+
+    fn random_block(rng: &mut Rng) -> Vec<u8> {
+        let mut block = Vec::new();
+        let pieces = match rng.below(4) {
+            0 => rng.below(6),
+            1 => rng.below(30),
+            _ => rng.below(200),
+        };
+        for _ in 0..pieces {
+            if rng.below(3) == 0 {
+                // Filler of random length moves what follows across chunk boundaries.
+                let n = rng.below(70);
+                block.extend(std::iter::repeat_n(b'a' + rng.below(3) as u8, n));
+            } else {
+                block.extend_from_slice(PIECES[rng.below(PIECES.len())].as_bytes());
+            }
+        }
+        if rng.below(2) == 0 {
+            block.push(b'\n');
+        }
+        block
+    }
+
+    /// Every literal set checked: one literal (the flagship's, and degenerate ones) and
+    /// several (overlapping, sharing starts).
+    fn literal_sets() -> Vec<(Vec<(&'static str, usize)>, usize)> {
+        vec![
+            (vec![("impersonatedUser", 0)], 1),
+            (vec![("impersonatedUser", 2), ("impersonatedUser", 0)], 3),
+            (vec![("U", 0)], 1),
+            (vec![("Up", 1)], 2),
+            (vec![("aaaa", 0)], 1),
+            (vec![("User", 0), ("impersonatedUser", 1)], 2),
+            (
+                vec![
+                    ("impersonatedUser", 0),
+                    ("sys", 1),
+                    ("system", 2),
+                    ("masters", 70),
+                    ("imp", 70),
+                ],
+                71,
+            ),
+        ]
+    }
+
+    fn check_block(f: &LineFilter, literals: &[(&str, usize)], rules: usize, block: &[u8]) {
+        let mut hits = Hits::default();
+        let total = f.hits_portable(block, &mut hits);
+        let portable = found(&hits, total);
+        let expected = naive(literals, rules, block);
+        let shown = String::from_utf8_lossy(block);
+        assert_eq!(
+            portable, expected,
+            "portable, {literals:?}, block {shown:?}"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if fused_available() {
+            // SAFETY: the CPU has AVX2 and POPCNT (checked just above).
+            let total = unsafe { f.hits_fused(block, &mut hits) };
+            let fused = found(&hits, total);
+            assert_eq!(fused, expected, "fused, {literals:?}, block {shown:?}");
+        }
+    }
+
+    #[test]
+    fn fused_and_portable_paths_agree_with_a_line_by_line_reference() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for (literals, rules) in literal_sets() {
+            let routed: Vec<usize> = (0..rules).collect();
+            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            for _ in 0..3000 {
+                let block = random_block(&mut rng);
+                check_block(&f, &literals, rules, &block);
+            }
+        }
+    }
+
+    #[test]
+    fn matches_at_every_offset_around_chunk_boundaries() {
+        for (literals, rules) in literal_sets() {
+            let routed: Vec<usize> = (0..rules).collect();
+            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            for what in [
+                "impersonatedUser",
+                "\\u0069",
+                "\n\\u004a",
+                "system\nmasters",
+            ] {
+                for len in [0, 20, 31, 32, 63, 64, 65, 80, 96, 130, 200, 300] {
+                    for at in 0..len {
+                        let mut block = vec![b'x'; len];
+                        block[len / 3] = b'\n';
+                        block.splice(at..at, what.bytes());
+                        check_block(&f, &literals, rules, &block);
+                        block.truncate(at + what.len());
+                        check_block(&f, &literals, rules, &block);
+                    }
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
 use detections::io::detector::{DedupeKey, Detector};
 use detections::io::input::{decode_line, decode_single, trim_json_whitespace, Format, Source};
-use detections::io::prefilter::{line_starts, Hits, LineFilter};
+use detections::io::prefilter::{line_count, line_starts, Hits, LineFilter};
 use detections::runtime::Shape;
 use detections::RULES;
 use flate2::read::MultiGzDecoder;
@@ -149,8 +149,9 @@ impl Evaluator<'_> {
     }
 
     /// Evaluates a block of whole lines, the first numbered `first_line`: one prefilter pass
-    /// over the block, then only the candidate lines are parsed.
-    fn block(&self, name: &str, first_line: u64, block: &[u8]) -> Produced {
+    /// over the block, then only the candidate lines are parsed. Also returns how many lines
+    /// the block has (counted by that pass).
+    fn block(&self, name: &str, first_line: u64, block: &[u8]) -> (Produced, u64) {
         let mut p = Produced::default();
         let mut keys = Vec::new();
         let Some(filter) = &self.filter else {
@@ -166,30 +167,27 @@ impl Evaluator<'_> {
                     &mut p,
                 );
             }
-            return p;
+            let total = starts.len() as u64 - 1;
+            return (p, total);
         };
         // Only the lines holding a literal are looked at; the others are counted as skipped
         // (blank lines among them).
         let mut hits = Hits::default();
-        filter.hits(block, &mut hits);
-        let (mut line_no, mut counted_to) = (first_line, 0);
-        for (k, &(start, end)) in hits.lines.iter().enumerate() {
-            line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
-            counted_to = start;
+        let total = filter.hits(block, &mut hits);
+        for (k, (&(start, end), &index)) in hits.lines.iter().zip(&hits.index).enumerate() {
             self.line(
                 name,
-                line_no,
+                first_line + index,
                 &block[start..end],
                 Some(hits.rules(k)),
                 &mut keys,
                 &mut p,
             );
         }
-        let total = line_count(block);
         let parsed = hits.lines.len() as u64;
         p.counts.lines += total - parsed;
         p.counts.skipped += total - parsed;
-        p
+        (p, total)
     }
 }
 
@@ -310,9 +308,8 @@ impl Scanner<'_> {
         if self.threads <= 1 {
             let mut buf = Vec::new();
             while let Some(n) = blocks.next(&mut buf).map_err(Failure::Read)? {
-                let block = &buf[..n];
-                let p = self.ev.block(name, next_line, block);
-                next_line += line_count(block);
+                let (p, lines) = self.ev.block(name, next_line, &buf[..n]);
+                next_line += lines;
                 self.emit(p).map_err(Failure::Write)?;
             }
             return Ok(());
@@ -332,7 +329,8 @@ impl Scanner<'_> {
                     let Ok((seq, first, buf, n)) = job else {
                         return;
                     };
-                    let p = ev.block(name, first, &buf[..n]);
+                    // The reader numbered the block's lines already.
+                    let (p, _) = ev.block(name, first, &buf[..n]);
                     if done_tx.send((seq, p, buf)).is_err() {
                         return;
                     }
@@ -395,12 +393,6 @@ impl Scanner<'_> {
             result
         })
     }
-}
-
-/// Lines in a block (a last line without a newline counts).
-fn line_count(block: &[u8]) -> u64 {
-    let n = memchr::memchr_iter(b'\n', block).count() as u64;
-    n + u64::from(!block.ends_with(b"\n") && !block.is_empty())
 }
 
 /// One input named on the command line (directories expanded).

@@ -14,7 +14,6 @@
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 /// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
 const MAX_DEPTH: usize = 128;
@@ -61,10 +60,9 @@ pub struct Slots<'a> {
     leaves: Vec<(u16, Scalar<'a>)>,
     /// Every scalar leaf, when the table asks for them (keyword search).
     pub(crate) all: Vec<Scalar<'a>>,
-    /// The decoder's work stacks (kept here so that they are reused too): fields continuing
-    /// into the current value (field id, offset past a dot) and fields ending at it.
-    cont: Vec<(u16, usize)>,
-    ends: Vec<u16>,
+    /// The decoder's work stack (kept here so that it is reused too): the keys of the objects
+    /// being read that matched a field, to notice a duplicate.
+    keys: Vec<Cow<'a, [u8]>>,
 }
 
 impl<'a> Slots<'a> {
@@ -99,8 +97,7 @@ impl<'a> Slots<'a> {
             present: self.present,
             leaves: empty(self.leaves),
             all: empty(self.all),
-            cont: self.cont,
-            ends: self.ends,
+            keys: empty(self.keys),
         }
     }
 
@@ -109,8 +106,7 @@ impl<'a> Slots<'a> {
         self.present.resize(n.div_ceil(64), 0);
         self.leaves.clear();
         self.all.clear();
-        self.cont.clear();
-        self.ends.clear();
+        self.keys.clear();
     }
 }
 
@@ -123,53 +119,40 @@ pub enum DecodeError {
     Fallback,
 }
 
-/// Decodes one line into `slots` (which are cleared first).
+/// Decodes one line into `slots` (which are cleared first). `table.names` must be sorted.
 pub fn decode<'a>(
     line: &'a [u8],
     table: &FieldTable,
     slots: &mut Slots<'a>,
 ) -> Result<(), DecodeError> {
-    let text = std::str::from_utf8(line)
-        .map_err(|e| DecodeError::Invalid(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    debug_assert!(
+        table.names.windows(2).all(|w| w[0] < w[1]),
+        "unsorted table"
+    );
     slots.reset(table.names.len());
     let mut d = Decoder {
-        s: text.as_bytes(),
-        text,
+        s: line,
         i: 0,
         table,
         slots,
         depth: 0,
         duplicate: false,
+        wide: false,
     };
-    d.ws();
-    if d.peek() != Some(b'{') {
-        return Err(match d.peek() {
-            None => DecodeError::Invalid("EOF while parsing a value".into()),
-            Some(b'[') => DecodeError::Invalid("expected a JSON object, found an array".into()),
-            Some(b'"') => DecodeError::Invalid("expected a JSON object, found a string".into()),
-            Some(b't' | b'f') => {
-                DecodeError::Invalid("expected a JSON object, found a boolean".into())
-            }
-            Some(b'n') => DecodeError::Invalid("expected a JSON object, found null".into()),
-            Some(b'-' | b'0'..=b'9') => {
-                DecodeError::Invalid("expected a JSON object, found a number".into())
-            }
-            Some(_) => DecodeError::Invalid(format!("expected value at column {}", d.i + 1)),
-        });
+    let result = d.root();
+    match result {
+        // UTF-8 is checked only where the scanner meets a non-ASCII byte; on a bad line whose
+        // first fault is bad UTF-8, say so as a full parse would.
+        Err(DecodeError::Invalid(_)) => match std::str::from_utf8(line) {
+            Err(e) => Err(DecodeError::Invalid(format!(
+                "invalid UTF-8 at byte {}",
+                e.valid_up_to()
+            ))),
+            Ok(_) => result,
+        },
+        Ok(()) if d.duplicate => Err(DecodeError::Fallback),
+        other => other,
     }
-    d.slots
-        .cont
-        .extend((0..table.names.len() as u16).map(|f| (f, 0)));
-    let n = d.slots.cont.len();
-    d.value(0..n, 0..0)?;
-    d.ws();
-    if d.i != d.s.len() {
-        return Err(d.err("trailing characters"));
-    }
-    if d.duplicate {
-        return Err(DecodeError::Fallback);
-    }
-    Ok(())
 }
 
 /// Byte equality for short slices (keys), without a call into `memcmp`.
@@ -178,49 +161,150 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// The index of the first byte at or after `from` that ends a run of plain string content: a
-/// quote, a backslash or a control character (which JSON forbids in strings); `s.len()` if
-/// none. Eight bytes at a time: for each word, a zero byte of `x ^ '"'` or `x ^ '\\'`, or a
-/// byte below 0x20, sets that byte's high bit (borrows can only add false hits above a true
-/// one, and the lowest hit is the one taken).
-#[inline]
+/// The index of the first byte at or after `from` that ends a run of plain ASCII string
+/// content: a quote, a backslash, a control character (which JSON forbids in strings) or a
+/// non-ASCII byte (whose UTF-8 the caller checks); `s.len()` if none.
+#[inline(always)]
 fn special(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        // Sixteen bytes at a time with SSE2 (part of every x86_64 target). A signed compare
+        // below 0x20 catches control characters and every byte from 0x80 up.
+        while i + 16 <= s.len() {
+            // SAFETY: `i + 16 <= s.len()`, so the unaligned 16-byte load stays inside `s`, and
+            // the cfg above guarantees SSE2.
+            let mask = unsafe {
+                let v = _mm_loadu_si128(s.as_ptr().add(i).cast::<__m128i>());
+                let hits = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+                    ),
+                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                );
+                _mm_movemask_epi8(hits)
+            };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    // Eight bytes at a time: for each word, a zero byte of `x ^ '"'` or `x ^ '\\'`, a byte
+    // below 0x20 or a byte from 0x80 up sets that byte's high bit (borrows can only add false
+    // hits above a true one, and the lowest hit is the one taken).
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
     while i + 8 <= s.len() {
         let mut w = [0u8; 8];
         w.copy_from_slice(&s[i..i + 8]);
         let x = u64::from_le_bytes(w);
         let q = x ^ (LO * b'"' as u64);
         let b = x ^ (LO * b'\\' as u64);
-        let hits = ((q.wrapping_sub(LO) & !q)
-            | (b.wrapping_sub(LO) & !b)
-            | (x.wrapping_sub(LO * 0x20) & !x))
-            & HI;
+        let hits =
+            ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b) | x.wrapping_sub(LO * 0x20) | x)
+                & HI;
         if hits != 0 {
             return i + (hits.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < s.len() && !matches!(s[i], b'"' | b'\\' | 0..=0x1f) {
+    while i < s.len() && !matches!(s[i], b'"' | b'\\' | 0..=0x1f | 0x80..) {
         i += 1;
     }
     i
 }
 
+/// The first index in `lo..hi` where `before` turns false (it must be true, then false).
+#[inline(always)]
+fn lower_bound(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The fields a value's position continues into: `names[lo..hi]`, which all start with the
+/// position's dotted path and a dot, `off` bytes in all (sorted names sharing a prefix are
+/// contiguous). Which field a value completes is its whole dotted path, so at most one.
+#[derive(Debug, Clone, Copy)]
+struct Cont {
+    lo: usize,
+    hi: usize,
+    off: usize,
+}
+
+impl Cont {
+    const NONE: Cont = Cont {
+        lo: 0,
+        hi: 0,
+        off: 0,
+    };
+}
+
 struct Decoder<'a, 's> {
     s: &'a [u8],
-    text: &'a str,
     i: usize,
     table: &'s FieldTable,
     slots: &'s mut Slots<'a>,
     depth: usize,
     /// A key the rules read appeared twice in one object.
     duplicate: bool,
+    /// The last run of string content read held a non-ASCII character.
+    wide: bool,
+}
+
+/// Bytes the scanner has seen are all ASCII, as text.
+#[inline]
+fn ascii(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: callers pass only bytes the scanner has checked are ASCII (`plain_run` without a
+    // non-ASCII byte, or a validated number token), and ASCII is valid UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 impl<'a> Decoder<'a, '_> {
+    /// The whole line: one object, then only whitespace.
+    fn root(&mut self) -> Result<(), DecodeError> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return Err(match self.peek() {
+                None => DecodeError::Invalid("EOF while parsing a value".into()),
+                Some(b'[') => DecodeError::Invalid("expected a JSON object, found an array".into()),
+                Some(b'"') => DecodeError::Invalid("expected a JSON object, found a string".into()),
+                Some(b't' | b'f') => {
+                    DecodeError::Invalid("expected a JSON object, found a boolean".into())
+                }
+                Some(b'n') => DecodeError::Invalid("expected a JSON object, found null".into()),
+                Some(b'-' | b'0'..=b'9') => {
+                    DecodeError::Invalid("expected a JSON object, found a number".into())
+                }
+                Some(_) => self.err("expected value"),
+            });
+        }
+        let all = Cont {
+            lo: 0,
+            hi: self.table.names.len(),
+            off: 0,
+        };
+        self.value(all, None)?;
+        self.ws();
+        if self.i != self.s.len() {
+            return Err(self.err("trailing characters"));
+        }
+        Ok(())
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
@@ -237,7 +321,12 @@ impl<'a> Decoder<'a, '_> {
         DecodeError::Invalid(format!("{what} at column {}", self.i + 1))
     }
 
+    #[inline(always)]
     fn expect(&mut self, b: u8) -> Result<(), DecodeError> {
+        if self.peek() == Some(b) {
+            self.i += 1;
+            return Ok(());
+        }
         self.ws();
         if self.peek() == Some(b) {
             self.i += 1;
@@ -247,55 +336,95 @@ impl<'a> Decoder<'a, '_> {
         }
     }
 
-    fn record(&mut self, ends: Range<usize>, v: Scalar<'a>) {
+    #[inline]
+    fn record(&mut self, end: Option<u16>, v: Scalar<'a>) {
         if self.table.all_leaves && !matches!(v, Scalar::Object) {
             self.slots.all.push(v.clone());
         }
-        for k in ends {
-            let f = self.slots.ends[k];
-            self.slots.leaves.push((f, v.clone()));
+        if let Some(f) = end {
+            self.slots.leaves.push((f, v));
         }
     }
 
-    /// A value whose position completes the fields in `ends` and continues those in `cont`
-    /// (field id, offset into its name just past a dot).
-    fn value(&mut self, cont: Range<usize>, ends: Range<usize>) -> Result<(), DecodeError> {
-        for k in ends.clone() {
-            let f = self.slots.ends[k];
+    /// The fields a key continues and completes, from the fields `c` of its object.
+    #[inline]
+    fn lookup(&self, c: Cont, key: &[u8]) -> (Cont, Option<u16>) {
+        let names = self.table.names;
+        let off = c.off;
+        let (mut lo, mut hi) = (c.lo, c.hi);
+        // Narrow a long list to the names whose rest starts with the key's first byte (two
+        // binary searches on one byte), then compare the few left.
+        if let (Some(&b0), true) = (key.first(), hi - lo > 8) {
+            // The byte at `off` of each name, or -1 where the name ends there.
+            let at = |k: usize| names[k].as_bytes().get(off).map_or(-1, |&b| i32::from(b));
+            let b0 = i32::from(b0);
+            lo = lower_bound(lo, hi, |k| at(k) < b0);
+            hi = lower_bound(lo, hi, |k| at(k) <= b0);
+        }
+        let (mut end, mut cont) = (None, Cont::NONE);
+        for k in lo..hi {
+            let rest = &names[k].as_bytes()[off..];
+            if rest.len() < key.len() || !bytes_eq(&rest[..key.len()], key) {
+                continue;
+            }
+            match rest.get(key.len()) {
+                None => end = Some(k as u16),
+                Some(b'.') => {
+                    if cont.hi == 0 {
+                        cont = Cont {
+                            lo: k,
+                            hi: k + 1,
+                            off: off + key.len() + 1,
+                        };
+                    } else {
+                        cont.hi = k + 1;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        (cont, end)
+    }
+
+    /// A value at a position that continues the fields `cont` and completes `end`.
+    fn value(&mut self, cont: Cont, end: Option<u16>) -> Result<(), DecodeError> {
+        if let Some(f) = end {
             self.slots.present[f as usize / 64] |= 1 << (f % 64);
         }
         self.ws();
         match self.peek() {
             Some(b'{') => {
                 self.enter()?;
-                if !ends.is_empty() {
-                    self.record(ends, Scalar::Object);
+                if end.is_some() {
+                    self.record(end, Scalar::Object);
                 }
                 self.object(cont)?;
                 self.depth -= 1;
             }
-            Some(b'[') => self.array(|d| d.value(cont.clone(), ends.clone()))?,
+            Some(b'[') => self.array(|d| d.value(cont, end))?,
             Some(b'"') => {
-                let s = self.string()?;
-                if !ends.is_empty() || self.table.all_leaves {
-                    self.record(ends, Scalar::Str(s));
+                if end.is_some() || self.table.all_leaves {
+                    let s = self.string()?;
+                    self.record(end, Scalar::Str(s));
+                } else {
+                    self.skip_string()?;
                 }
             }
             Some(b't') => {
                 self.literal(b"true")?;
-                self.record(ends, Scalar::Bool(true));
+                self.record(end, Scalar::Bool(true));
             }
             Some(b'f') => {
                 self.literal(b"false")?;
-                self.record(ends, Scalar::Bool(false));
+                self.record(end, Scalar::Bool(false));
             }
             Some(b'n') => {
                 self.literal(b"null")?;
-                self.record(ends, Scalar::Null);
+                self.record(end, Scalar::Null);
             }
             Some(b'-' | b'0'..=b'9') => {
                 let n = self.number()?;
-                self.record(ends, Scalar::Num(n));
+                self.record(end, Scalar::Num(n));
             }
             Some(_) => return Err(self.err("expected value")),
             None => return Err(self.err("EOF while parsing a value")),
@@ -329,8 +458,12 @@ impl<'a> Decoder<'a, '_> {
 
     /// After an element of an object or array: true after a `,` (another element follows),
     /// false after the closing `close`.
-    #[inline]
+    #[inline(always)]
     fn separator(&mut self, close: u8) -> Result<bool, DecodeError> {
+        if self.peek() == Some(b',') {
+            self.i += 1;
+            return Ok(true);
+        }
         self.ws();
         match self.peek() {
             Some(b',') => {
@@ -346,6 +479,7 @@ impl<'a> Decoder<'a, '_> {
         }
     }
 
+    #[inline]
     fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth >= MAX_DEPTH {
@@ -354,113 +488,127 @@ impl<'a> Decoder<'a, '_> {
         Ok(())
     }
 
-    fn object(&mut self, cont: Range<usize>) -> Result<(), DecodeError> {
+    fn object(&mut self, cont: Cont) -> Result<(), DecodeError> {
         self.i += 1; // `{`
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(());
         }
-        let mut matched: Vec<Cow<'a, [u8]>> = Vec::new();
+        let base = self.slots.keys.len();
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
                 return Err(self.err("key must be a string"));
             }
-            // Most keys have no escapes: take their bytes straight from the line.
-            let owned: Cow<'a, str>;
-            let plain = self.plain_string();
-            let kb: &[u8] = match plain {
-                Some(b) => b,
-                None => {
-                    owned = self.string()?;
-                    owned.as_bytes()
-                }
-            };
-            self.expect(b':')?;
-            // The fields this key continues or completes, pushed on the work stacks.
-            let (c0, e0) = (self.slots.cont.len(), self.slots.ends.len());
-            for k in cont.clone() {
-                let (f, off) = self.slots.cont[k];
-                let rest = &self.table.names[f as usize].as_bytes()[off..];
-                // Cheap rejections first: the key must end where the name has a dot or ends,
-                // and start with the name's next byte.
-                let after = match rest.get(kb.len()) {
-                    None if rest.len() == kb.len() => None,
-                    Some(b'.') => Some(()),
-                    _ => continue,
-                };
-                if rest.first() != kb.first() || !bytes_eq(&rest[..kb.len()], kb) {
-                    continue;
-                }
-                match after {
-                    None => self.slots.ends.push(f),
-                    Some(()) => self.slots.cont.push((f, off + kb.len() + 1)),
-                }
-            }
-            let (c1, e1) = (self.slots.cont.len(), self.slots.ends.len());
-            if c1 == c0 && e1 == e0 {
+            if cont.lo == cont.hi {
+                // No field goes on below here: keys need no reading.
+                self.skip_string()?;
+                self.expect(b':')?;
                 if self.table.all_leaves {
-                    self.value(c0..c0, e0..e0)?;
+                    self.value(Cont::NONE, None)?;
                 } else {
                     self.skip()?;
                 }
             } else {
-                if matched.iter().any(|m| **m == *kb) {
-                    self.duplicate = true; // reported once the whole line is validated
+                let key = self.key()?;
+                self.expect(b':')?;
+                let (inner, end) = self.lookup(cont, &key);
+                if inner.lo == inner.hi && end.is_none() {
+                    if self.table.all_leaves {
+                        self.value(inner, None)?;
+                    } else {
+                        self.skip()?;
+                    }
+                } else {
+                    if self.slots.keys[base..].iter().any(|k| **k == *key) {
+                        self.duplicate = true; // reported once the whole line is validated
+                    }
+                    self.slots.keys.push(key);
+                    self.value(inner, end)?;
                 }
-                matched.push(match plain {
-                    Some(b) => Cow::Borrowed(b),
-                    None => Cow::Owned(kb.to_vec()),
-                });
-                self.value(c0..c1, e0..e1)?;
             }
-            self.slots.cont.truncate(c0);
-            self.slots.ends.truncate(e0);
             if !self.separator(b'}')? {
+                self.slots.keys.truncate(base);
                 return Ok(());
             }
         }
     }
 
-    /// Skips one value, validating it, without building anything.
+    /// Skips one value, validating it, without building anything: one loop over its tokens
+    /// with the open containers kept as bits (1 = object) instead of recursion.
     fn skip(&mut self) -> Result<(), DecodeError> {
-        self.ws();
-        match self.peek() {
-            Some(b'"') => self.skip_string(),
-            Some(b'{') => {
-                self.enter()?;
-                self.i += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
+        let mut objects: u128 = 0;
+        let mut open = 0u32;
+        loop {
+            // A value is due.
+            self.ws();
+            match self.peek() {
+                Some(b'"') => self.skip_string()?,
+                Some(b'{') => {
+                    self.enter()?;
                     self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        if self.peek() != Some(b'"') {
-                            return Err(self.err("key must be a string"));
-                        }
-                        self.skip_string()?;
-                        self.expect(b':')?;
-                        self.skip()?;
-                        if !self.separator(b'}')? {
-                            break;
-                        }
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                        self.depth -= 1;
+                    } else {
+                        objects |= 1 << open;
+                        open += 1;
+                        self.skip_key()?;
+                        continue;
                     }
                 }
-                self.depth -= 1;
-                Ok(())
+                Some(b'[') => {
+                    self.enter()?;
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                        self.depth -= 1;
+                    } else {
+                        objects &= !(1 << open);
+                        open += 1;
+                        continue;
+                    }
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => self.skip_number()?,
+                Some(_) => return Err(self.err("expected value")),
+                None => return Err(self.err("EOF while parsing a value")),
             }
-            Some(b'[') => self.array(Self::skip),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
-            Some(_) => Err(self.err("expected value")),
-            None => Err(self.err("EOF while parsing a value")),
+            // After a value: close containers until one has another element.
+            loop {
+                if open == 0 {
+                    return Ok(());
+                }
+                let in_object = objects >> (open - 1) & 1 == 1;
+                if self.separator(if in_object { b'}' } else { b']' })? {
+                    if in_object {
+                        self.skip_key()?;
+                    }
+                    break;
+                }
+                open -= 1;
+                self.depth -= 1;
+            }
         }
     }
 
+    /// Skips an object key and its colon.
+    #[inline(always)]
+    fn skip_key(&mut self) -> Result<(), DecodeError> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.err("key must be a string"));
+        }
+        self.skip_string()?;
+        self.expect(b':')
+    }
+
+    #[inline]
     fn literal(&mut self, word: &[u8]) -> Result<(), DecodeError> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
@@ -470,8 +618,17 @@ impl<'a> Decoder<'a, '_> {
         }
     }
 
-    /// A number token, validated as JSON and as a finite f64 (as serde_json requires).
+    /// A number token, validated as JSON.
     fn number(&mut self) -> Result<&'a str, DecodeError> {
+        let start = self.i;
+        self.skip_number()?;
+        // The token is made of ASCII digits, signs, `.`, `e` and `E`.
+        Ok(ascii(&self.s[start..self.i]))
+    }
+
+    /// Skips a number token, validating it as JSON.
+    #[inline]
+    fn skip_number(&mut self) -> Result<(), DecodeError> {
         let start = self.i;
         let s = self.s;
         let mut i = self.i;
@@ -530,64 +687,97 @@ impl<'a> Decoder<'a, '_> {
         // A number beyond the f64 range is kept (it reads as infinity), as Python's json and so
         // the reference evaluator keep it: serde_json would reject the whole line, which would
         // let one such number in a request body hide an event from every rule.
-        Ok(&self.text[start..i])
+        Ok(())
+    }
+
+    /// `s[start..end]`, string content the scanner has read, as text: UTF-8 is checked
+    /// again only when the content was not all ASCII.
+    fn text(&self, start: usize, end: usize) -> Result<&'a str, DecodeError> {
+        let bytes = &self.s[start..end];
+        if self.wide {
+            std::str::from_utf8(bytes).map_err(|e| {
+                DecodeError::Invalid(format!("invalid UTF-8 at byte {}", start + e.valid_up_to()))
+            })
+        } else {
+            Ok(ascii(bytes))
+        }
+    }
+
+    /// From `from` inside a string, past plain content to the next quote or backslash (its
+    /// index); control characters, bad UTF-8 and the end of the line are errors.
+    #[inline(always)]
+    fn plain_run(&mut self, from: usize) -> Result<usize, DecodeError> {
+        self.wide = false;
+        let mut i = from;
+        loop {
+            i = special(self.s, i);
+            match self.s.get(i) {
+                Some(b'"' | b'\\') => return Ok(i),
+                Some(&c) if c >= 0x80 => i = self.utf8_char(i)?,
+                _ => return Err(self.string_fault(i)),
+            }
+        }
+    }
+
+    /// The error for what stopped a string at `i`: a control character or the line's end.
+    #[cold]
+    fn string_fault(&mut self, i: usize) -> DecodeError {
+        self.i = i;
+        match self.s.get(i) {
+            Some(_) => self.err("control character (\\u0000-\\u001F) found while parsing a string"),
+            None => self.err("EOF while parsing a string"),
+        }
+    }
+
+    /// Past the UTF-8 sequence that starts at `i` (a byte from 0x80 up), if it is one.
+    #[cold]
+    fn utf8_char(&mut self, i: usize) -> Result<usize, DecodeError> {
+        self.wide = true;
+        let width = match self.s[i] {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => 0,
+        };
+        match self.s.get(i..i + width) {
+            Some(seq) if width > 0 && std::str::from_utf8(seq).is_ok() => Ok(i + width),
+            _ => Err(DecodeError::Invalid(format!("invalid UTF-8 at byte {i}"))),
+        }
+    }
+
+    /// A key (the cursor on its opening quote): borrowed bytes unless it has escapes.
+    #[inline]
+    fn key(&mut self) -> Result<Cow<'a, [u8]>, DecodeError> {
+        let start = self.i + 1;
+        let end = self.plain_run(start)?;
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            Ok(Cow::Borrowed(&self.s[start..end]))
+        } else {
+            self.i = start;
+            self.string_escaped().map(|s| Cow::Owned(s.into_bytes()))
+        }
     }
 
     /// A string token: borrowed when it has no escapes, unescaped otherwise.
-    /// A string without escapes (the opening quote at the cursor): its bytes, the cursor moved
-    /// past it. `None`, cursor unmoved, when it has an escape, a control char or no end.
-    #[inline]
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
-        let s: &'a [u8] = self.s;
-        let end = special(s, self.i + 1);
-        if s.get(end) == Some(&b'"') {
-            let b = &s[self.i + 1..end];
-            self.i = end + 1;
-            Some(b)
-        } else {
-            None
-        }
-    }
-
     fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
-        self.i += 1; // opening quote
-        let start = self.i;
-        let end = special(self.s, self.i);
-        match self.s.get(end) {
-            Some(b'"') => {
-                self.i = end + 1;
-                Ok(Cow::Borrowed(&self.text[start..end]))
-            }
-            // An escape: unescape from the start into an owned string.
-            Some(b'\\') => self.string_escaped().map(Cow::Owned),
-            Some(_) => {
-                self.i = end;
-                Err(self.err("control character (\\u0000-\\u001F) found while parsing a string"))
-            }
-            None => {
-                self.i = end;
-                Err(self.err("EOF while parsing a string"))
-            }
+        let start = self.i + 1;
+        let end = self.plain_run(start)?;
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            self.text(start, end).map(Cow::Borrowed)
+        } else {
+            self.i = start;
+            self.string_escaped().map(Cow::Owned)
         }
     }
 
+    /// The rest of a string with escapes, from its content's start at the cursor.
     fn string_escaped(&mut self) -> Result<String, DecodeError> {
         let mut out = String::new();
         loop {
-            let end = special(self.s, self.i);
-            match self.s.get(end) {
-                Some(b'"' | b'\\') => {}
-                Some(_) => {
-                    self.i = end;
-                    return Err(self
-                        .err("control character (\\u0000-\\u001F) found while parsing a string"));
-                }
-                None => {
-                    self.i = end;
-                    return Err(self.err("EOF while parsing a string"));
-                }
-            }
-            out.push_str(&self.text[self.i..end]);
+            let end = self.plain_run(self.i)?;
+            out.push_str(self.text(self.i, end)?);
             self.i = end + 1;
             if self.s[end] == b'"' {
                 return Ok(out);
@@ -651,31 +841,25 @@ impl<'a> Decoder<'a, '_> {
         Ok(n)
     }
 
+    /// Skips a string (the cursor on its opening quote), validating it.
+    #[inline(always)]
     fn skip_string(&mut self) -> Result<(), DecodeError> {
-        self.i += 1;
+        let mut i = self.i + 1;
         loop {
-            let end = special(self.s, self.i);
+            let end = self.plain_run(i)?;
             self.i = end + 1;
-            match self.s.get(end) {
-                Some(b'"') => return Ok(()),
-                Some(b'\\') => match self.s.get(self.i) {
-                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
-                    Some(b'u') => {
-                        self.i += 1;
-                        self.unicode_escape()?;
-                    }
-                    _ => return Err(self.err("invalid escape")),
-                },
-                Some(_) => {
-                    self.i = end;
-                    return Err(self
-                        .err("control character (\\u0000-\\u001F) found while parsing a string"));
-                }
-                None => {
-                    self.i = end;
-                    return Err(self.err("EOF while parsing a string"));
-                }
+            if self.s[end] == b'"' {
+                return Ok(());
             }
+            match self.s.get(self.i) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                Some(b'u') => {
+                    self.i += 1;
+                    self.unicode_escape()?;
+                }
+                _ => return Err(self.err("invalid escape")),
+            }
+            i = self.i;
         }
     }
 }

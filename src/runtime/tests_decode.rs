@@ -5,7 +5,15 @@ use super::decode::{decode, DecodeError, FieldTable, Scalar, Slots};
 use super::field::{self, Leaf};
 use serde_json::Value;
 
-const FIELDS: &[&str] = &["a", "a.b", "a.b.c", "c.d.e", "x/y", "b", "arr.k", "k"];
+/// Sorted, as the generator writes field tables.
+const FIELDS: &[&str] = &["a", "a.b", "a.b.c", "arr.k", "b", "c.d.e", "k", "x/y"];
+
+/// More than the decoder compares one by one at an object (it narrows longer lists by
+/// binary search), with names that sort between a key and its dotted continuations.
+const WIDE: &[&str] = &[
+    "a", "a-b", "a.b", "a.b-c", "a.b.c", "a.bc", "arr", "arr.k", "b", "b.c", "b0", "c.d", "c.d.e",
+    "d", "d.e", "k", "x/y", "zz",
+];
 
 struct Rng(u64);
 
@@ -33,6 +41,8 @@ fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
                 "\"\"",
                 "\"tab\\tnl\\n\"",
                 "\"é\"",
+                "\"a long string with é, € and 😀 past sixteen bytes\"",
+                "\"0123456789abcdef0123456789\\\"quoted\\\" after the first block\"",
             ];
             out.push_str(S[r.below(S.len() as u64) as usize]);
         }
@@ -68,7 +78,8 @@ fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
 
 fn gen_object(r: &mut Rng, depth: u32, out: &mut String) {
     const KEYS: &[&str] = &[
-        "a", "b", "c", "a.b", "b.c", "c.d", "d.e", "x/y", "x\\/y", "arr", "k", "\\u0061", "zz", "d",
+        "a", "b", "c", "a.b", "b.c", "c.d", "d.e", "x/y", "x\\/y", "arr", "k", "\\u0061", "zz",
+        "d", "a-b", "b0", "bc", "a.bc", "a.b-c",
     ];
     out.push('{');
     let n = r.below(5);
@@ -111,13 +122,30 @@ fn canon_leaf(l: Leaf<'_>) -> String {
 }
 
 fn compare(line: &str) -> Option<bool> {
+    compare_bytes(line.as_bytes())
+}
+
+/// Decodes `line` both ways: `None` when the decoder defers to a full parse, else whether the
+/// line is an event (after checking that both agree, field by field).
+fn compare_bytes(line: &[u8]) -> Option<bool> {
+    // A duplicate key falls back only where the table reads it, so only two verdicts compare.
+    match (compare_with(line, FIELDS), compare_with(line, WIDE)) {
+        (Some(a), Some(b)) => {
+            assert_eq!(a, b, "{:?}", String::from_utf8_lossy(line));
+            Some(a)
+        }
+        (a, b) => a.and(b),
+    }
+}
+
+fn compare_with(line: &[u8], fields: &'static [&'static str]) -> Option<bool> {
     let table = FieldTable {
-        names: FIELDS,
+        names: fields,
         all_leaves: false,
     };
     let mut slots = Slots::default();
-    let full: Result<Value, _> = serde_json::from_str(line);
-    let fast = decode(line.as_bytes(), &table, &mut slots);
+    let full: Result<Value, _> = serde_json::from_slice(line);
+    let fast = decode(line, &table, &mut slots);
     let full_ok = matches!(&full, Ok(Value::Object(_)));
     let out_of_range = matches!(&full, Err(e) if e.to_string().contains("number out of range"));
     match (&fast, full_ok) {
@@ -127,12 +155,13 @@ fn compare(line: &str) -> Option<bool> {
         (Ok(()), true) => {}
         (Err(DecodeError::Invalid(_)), false) => return Some(false),
         _ => panic!(
-            "acceptance differs on {line:?}: fast {fast:?}, full {:?}",
+            "acceptance differs on {:?}: fast {fast:?}, full {:?}",
+            String::from_utf8_lossy(line),
             full.map(|_| ())
         ),
     }
     let root = full.unwrap();
-    for (id, name) in FIELDS.iter().enumerate() {
+    for (id, name) in fields.iter().enumerate() {
         let mut want: Vec<String> = Vec::new();
         field::any_leaf(&root, name, &mut |l| {
             want.push(canon_leaf(l));
@@ -141,11 +170,12 @@ fn compare(line: &str) -> Option<bool> {
         let mut got: Vec<String> = slots.leaves(id).map(canon_scalar).collect();
         want.sort();
         got.sort();
-        assert_eq!(got, want, "field {name} in {line}");
+        let text = String::from_utf8_lossy(line);
+        assert_eq!(got, want, "field {name} in {text}");
         assert_eq!(
             slots.present(id),
             field::exists(&root, name),
-            "presence of {name} in {line}"
+            "presence of {name} in {text}"
         );
     }
     Some(true)
@@ -271,4 +301,49 @@ fn strings_borrow_unless_escaped() {
     assert!(
         matches!(slots.leaves(1).next().unwrap(), Scalar::Str(std::borrow::Cow::Owned(s)) if s == "es\"caped")
     );
+}
+
+#[test]
+fn non_ascii_and_bad_utf8_are_judged_like_a_full_parse() {
+    let mut r = Rng(0x51_7cc1_b727_220a);
+    let (mut accepted, mut rejected) = (0, 0);
+    // Lead bytes, continuation bytes, an overlong lead, surrogate-range and out-of-range leads.
+    const BYTES: &[u8] = b"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\xa0\xc0\xff\xf5\x80\xbf\"x";
+    for _ in 0..20_000 {
+        let mut line = String::new();
+        gen_object(&mut r, 0, &mut line);
+        let mut bytes = line.into_bytes();
+        for _ in 0..1 + r.below(3) {
+            let at = r.below(bytes.len() as u64 + 1) as usize;
+            let b = BYTES[r.below(BYTES.len() as u64) as usize];
+            match r.below(3) {
+                0 if at < bytes.len() => bytes[at] = b,
+                1 => bytes.insert(at, b),
+                _ => {
+                    let c = ["é", "€", "😀"][r.below(3) as usize];
+                    bytes.splice(at..at, c.bytes());
+                }
+            }
+        }
+        match compare_bytes(&bytes) {
+            Some(true) => accepted += 1,
+            Some(false) => rejected += 1,
+            None => {}
+        }
+    }
+    assert!(
+        accepted > 500 && rejected > 1_000,
+        "accepted {accepted}, rejected {rejected}"
+    );
+    for line in [
+        &b"{\"a\":\"caf\xc3\xa9\"}"[..],
+        b"{\"a\":\"caf\xc3\"}",
+        b"{\"a\":\"\xed\xa0\x80\"}",
+        b"{\"a\":\"\xc0\x80\"}",
+        b"{\"\xc3\xa9\":1}",
+        b"{\"a\":1}\xc3\xa9",
+        b"\xef\xbb\xbf{}",
+    ] {
+        compare_bytes(line);
+    }
 }

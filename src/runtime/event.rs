@@ -273,13 +273,16 @@ fn with_text(leaf: Leaf<'_>, buf: &mut String, f: &mut impl FnMut(&str) -> bool)
 #[inline]
 pub fn num_eq(leaf: Leaf<'_>, value: f64, text: &str) -> bool {
     match leaf {
-        Leaf::Num(n) => {
-            n.as_f64() == Some(value) || {
+        // Equal text forms mean equal values, so the text is compared only for a number
+        // without a float value.
+        Leaf::Num(n) => match n.as_f64() {
+            Some(x) => x == value,
+            None => {
                 let mut buf = String::new();
                 n.write_text(&mut buf);
                 buf == text
             }
-        }
+        },
         Leaf::Str(s) => s == text,
         _ => false,
     }

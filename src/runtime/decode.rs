@@ -362,8 +362,8 @@ impl<'a> Decoder<'a, '_> {
             hi = lower_bound(lo, hi, |k| at(k) <= b0);
         }
         let (mut end, mut cont) = (None, Cont::NONE);
-        for k in lo..hi {
-            let rest = &names[k].as_bytes()[off..];
+        for (k, name) in (lo..hi).zip(&names[lo..hi]) {
+            let rest = &name.as_bytes()[off..];
             if rest.len() < key.len() || !bytes_eq(&rest[..key.len()], key) {
                 continue;
             }

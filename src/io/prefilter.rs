@@ -280,6 +280,19 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// True when a literal or a hiding escape starts at `j` (nothing recorded yet).
+    fn wants(&self, j: usize) -> bool {
+        let rest = &self.block[j..];
+        let literal = match &self.filter.search {
+            Search::One { finder, .. } => {
+                let needle = finder.needle();
+                rest.first() == needle.first() && rest.starts_with(needle)
+            }
+            Search::Many(_) => self.next_match() == j,
+        };
+        literal || hides(rest)
+    }
+
     /// Checks position `j`, on line `index` (which starts at `start`): a literal or a hiding
     /// escape starting there makes the line a candidate.
     fn check(&mut self, j: usize, index: u64, start: usize) {
@@ -304,7 +317,7 @@ impl Checker<'_> {
                 }
             }
         }
-        if block[j..].starts_with(SENTINEL) && hides_alnum(&block[j + SENTINEL.len()..]) {
+        if hides(&block[j..]) {
             let end = j + SENTINEL.len();
             self.out
                 .record(block, index, start, end, &self.filter.filtered);
@@ -315,6 +328,19 @@ impl Checker<'_> {
     fn next_match(&self) -> usize {
         self.matches.get(self.next).map_or(usize::MAX, |m| m.0)
     }
+
+    /// The line (number, start) of position `j`, when it is the last candidate line's.
+    fn same_line(&self, j: usize) -> Option<(u64, usize)> {
+        match (self.out.lines.last(), self.out.index.last()) {
+            (Some(&(start, end)), Some(&index)) if start <= j && j < end => Some((index, start)),
+            _ => None,
+        }
+    }
+}
+
+/// True when `rest` starts with a `\u00XX` escape of an ASCII letter or digit.
+fn hides(rest: &[u8]) -> bool {
+    rest.starts_with(SENTINEL) && hides_alnum(&rest[SENTINEL.len()..])
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -323,8 +349,9 @@ mod fused {
 
     use super::{Checker, Pair, Search};
     use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8, _mm256_testz_si256,
+        __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_extract_epi64,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_sad_epu8,
+        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_sub_epi8, _mm256_testz_si256,
     };
 
     /// What each 32 bytes are compared with.
@@ -377,14 +404,116 @@ mod fused {
         low | (high << 32)
     }
 
+    /// Newlines counted in vectors: per-byte counters (at most 2 per round, so emptied every
+    /// 127 rounds) and four 64-bit sums, plus those counted from bit masks.
+    #[derive(Clone, Copy)]
+    struct Newlines {
+        bytes: __m256i,
+        sums: __m256i,
+        rounds: u32,
+        counted: u64,
+    }
+
+    impl Newlines {
+        /// # Safety
+        /// The CPU has AVX2.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        unsafe fn new() -> Newlines {
+            Newlines {
+                bytes: _mm256_setzero_si256(),
+                sums: _mm256_setzero_si256(),
+                rounds: 0,
+                counted: 0,
+            }
+        }
+
+        /// Counts the newlines of one 64-byte round (comparison masks).
+        ///
+        /// # Safety
+        /// The CPU has AVX2.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        unsafe fn add(&mut self, low: __m256i, high: __m256i) {
+            self.bytes = _mm256_sub_epi8(_mm256_sub_epi8(self.bytes, low), high);
+            self.rounds += 1;
+            if self.rounds == 127 {
+                self.sums = _mm256_add_epi64(
+                    self.sums,
+                    _mm256_sad_epu8(self.bytes, _mm256_setzero_si256()),
+                );
+                self.bytes = _mm256_setzero_si256();
+                self.rounds = 0;
+            }
+        }
+
+        /// The newlines counted so far.
+        ///
+        /// # Safety
+        /// The CPU has AVX2.
+        #[target_feature(enable = "avx2")]
+        unsafe fn total(&self) -> u64 {
+            let v = _mm256_add_epi64(
+                self.sums,
+                _mm256_sad_epu8(self.bytes, _mm256_setzero_si256()),
+            );
+            let lanes = [
+                _mm256_extract_epi64::<0>(v),
+                _mm256_extract_epi64::<1>(v),
+                _mm256_extract_epi64::<2>(v),
+                _mm256_extract_epi64::<3>(v),
+            ];
+            self.counted + lanes.iter().map(|&n| n as u64).sum::<u64>()
+        }
+    }
+
+    /// The start of the line holding position `j` of `block`.
+    fn line_start(block: &[u8], j: usize) -> usize {
+        memchr::memrchr(b'\n', &block[..j]).map_or(0, |i| i + 1)
+    }
+
+    /// The hot loop: from `i` on, counts newlines 64 bytes at a time up to the first round
+    /// that flags a position (or holds `pending`); returns that round's offset with its
+    /// newline and flag bits (its newlines not counted), or where the block ends for it.
+    ///
+    /// # Safety
+    /// The CPU has AVX2, and `reach >= max(1, k.at[0], k.at[1])`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn next_round<const PAIR: bool>(
+        block: &[u8],
+        k: &Probes,
+        reach: usize,
+        mut i: usize,
+        pending: usize,
+        newlines: &mut Newlines,
+    ) -> (usize, u64, u64) {
+        let mut counts = *newlines;
+        while i + 64 + reach <= block.len() {
+            // Both probes read inside the block: the furthest byte is
+            // `i + 32 + 31 + reach < block.len()`.
+            let p = block.as_ptr().add(i);
+            let (n0, s0) = probe::<PAIR>(p, k);
+            let (n1, s1) = probe::<PAIR>(p.add(32), k);
+            let starts = _mm256_or_si256(s0, s1);
+            if _mm256_testz_si256(starts, starts) == 0 || (!PAIR && pending < i + 64) {
+                *newlines = counts;
+                return (i, bits(n0, n1), bits(s0, s1));
+            }
+            counts.add(n0, n1);
+            i += 64;
+        }
+        *newlines = counts;
+        (i, 0, 0)
+    }
+
     /// Runs over `c.block` 64 bytes at a time while the comparisons stay inside it, checking
-    /// every flagged position; returns where it stopped, the newlines before that, and the
-    /// start of the line it stopped in.
+    /// every flagged position; returns where it stopped and the newlines before that.
     ///
     /// # Safety
     /// The CPU has AVX2 and POPCNT.
     #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn run<const PAIR: bool>(c: &mut Checker<'_>, pair: Pair) -> (usize, u64, usize) {
+    unsafe fn run<const PAIR: bool>(c: &mut Checker<'_>, pair: Pair) -> (usize, u64) {
         let block = c.block;
         let reach = if PAIR {
             pair.at[0].max(pair.at[1]).max(1)
@@ -401,23 +530,18 @@ mod fused {
             ],
             at: pair.at,
         };
+        let mut newlines = Newlines::new();
         // Several literals: the next match not yet flagged.
         let mut flagged = c.next;
         let mut pending = c.next_match();
-        let (mut i, mut newlines, mut line) = (0usize, 0u64, 0usize);
-        while i + 64 + reach <= block.len() {
-            // Both probes read inside the block: the furthest byte is
-            // `i + 32 + 31 + reach < block.len()`.
-            let p = block.as_ptr().add(i);
-            let (n0, s0) = probe::<PAIR>(p, &k);
-            let (n1, s1) = probe::<PAIR>(p.add(32), &k);
-            let any = _mm256_or_si256(_mm256_or_si256(n0, n1), _mm256_or_si256(s0, s1));
-            if _mm256_testz_si256(any, any) == 1 && (PAIR || pending >= i + 64) {
-                i += 64;
-                continue;
+        let mut i = 0usize;
+        loop {
+            let (at, nl, mut starts) =
+                next_round::<PAIR>(block, &k, reach, i, pending, &mut newlines);
+            i = at;
+            if i + 64 + reach > block.len() {
+                break;
             }
-            let nl = bits(n0, n1);
-            let mut starts = bits(s0, s1);
             while pending < i + 64 {
                 starts |= 1 << (pending - i);
                 flagged += 1;
@@ -426,20 +550,24 @@ mod fused {
             while starts != 0 {
                 let b = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
-                let before = nl & ((1u64 << b) - 1);
-                let start = match before {
-                    0 => line,
-                    _ => i + 64 - before.leading_zeros() as usize,
+                let j = i + b;
+                if !c.wants(j) {
+                    continue;
+                }
+                let (index, start) = match c.same_line(j) {
+                    Some(line) => line,
+                    None => {
+                        let before = nl & ((1u64 << b) - 1);
+                        let index = newlines.total() + u64::from(before.count_ones());
+                        (index, line_start(block, j))
+                    }
                 };
-                c.check(i + b, newlines + u64::from(before.count_ones()), start);
+                c.check(j, index, start);
             }
-            newlines += u64::from(nl.count_ones());
-            if nl != 0 {
-                line = i + 64 - nl.leading_zeros() as usize;
-            }
+            newlines.counted += u64::from(nl.count_ones());
             i += 64;
         }
-        (i, newlines, line)
+        (i, newlines.total())
     }
 
     /// The fused pass over `c.block`: flagged positions are checked by `c`; returns the
@@ -448,7 +576,7 @@ mod fused {
     /// # Safety
     /// The CPU has AVX2 and POPCNT.
     pub(super) unsafe fn hits(c: &mut Checker<'_>) -> u64 {
-        let (mut i, mut newlines, mut line) = match &c.filter.search {
+        let (mut i, mut newlines) = match &c.filter.search {
             Search::One { pair, .. } => {
                 let pair = *pair;
                 // SAFETY: the caller's guarantee.
@@ -465,6 +593,7 @@ mod fused {
         };
         // The last bytes, one at a time.
         let block = c.block;
+        let mut line = line_start(block, i);
         while i < block.len() {
             c.check(i, newlines, line);
             if block[i] == b'\n' {
@@ -778,6 +907,35 @@ mod tests {
             let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
             for _ in 0..3000 {
                 let block = random_block(&mut rng);
+                check_block(&f, &literals, rules, &block);
+            }
+        }
+    }
+
+    #[test]
+    fn long_blocks_count_every_newline() {
+        // Past the 127 rounds of 64 bytes after which the vector counters are emptied, with
+        // newlines as dense as they can be.
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        for (literals, rules) in literal_sets() {
+            let routed: Vec<usize> = (0..rules).collect();
+            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            for n in [8127, 8128, 8129, 8191, 8192, 8193, 20000, 40000] {
+                let mut block = vec![b'\n'; n];
+                check_block(&f, &literals, rules, &block);
+                block.extend_from_slice(b"impersonatedUser\\u0069");
+                check_block(&f, &literals, rules, &block);
+                block.splice(
+                    n / 2..n / 2,
+                    b"impersonatedUser\nsystem\\u004a".iter().copied(),
+                );
+                check_block(&f, &literals, rules, &block);
+            }
+            for _ in 0..20 {
+                let mut block = Vec::new();
+                while block.len() < 40000 {
+                    block.extend(random_block(&mut rng));
+                }
                 check_block(&f, &literals, rules, &block);
             }
         }

@@ -12,6 +12,9 @@
 //! several literals an Aho-Corasick pass finds them first. Elsewhere a portable path runs a
 //! separate search for each of these, with the same results.
 
+// Elsewhere than on x86-64 only the portable path runs.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+
 use crate::runtime::{Rule, Shape};
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;

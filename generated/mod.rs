@@ -19,8 +19,8 @@ pub static RULES: &[crate::runtime::Rule] = &[
 ];
 
 /// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.
-pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable {
-    names: &[
+pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable::new(
+    &[
         "annotations.authorization.k8s.io/decision",
         "impersonatedUser.groups",
         "impersonatedUser.username",
@@ -31,17 +31,17 @@ pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable {
         "user.username",
         "verb",
     ],
-    all_leaves: false,
-};
+    false,
+);
 
 /// Every field the rules read, as named in ECS documents: the decoder keeps these and skips the rest.
-pub static FIELDS_ECS: crate::runtime::FieldTable = crate::runtime::FieldTable {
-    names: &[
+pub static FIELDS_ECS: crate::runtime::FieldTable = crate::runtime::FieldTable::new(
+    &[
         "kubernetes.audit.annotations.authorization_k8s_io/decision",
         "kubernetes.audit.impersonatedUser.groups",
         "kubernetes.audit.impersonatedUser.username",
         "kubernetes.audit.verb",
         "user.name",
     ],
-    all_leaves: false,
-};
+    false,
+);

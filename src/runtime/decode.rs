@@ -14,24 +14,78 @@
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
 const MAX_DEPTH: usize = 128;
 
-/// The field names one event shape is decoded for.
+/// The field names one event shape is decoded for, with what the decoder and lookups need
+/// to find them fast (built at compile time, or on first use).
 #[derive(Debug)]
 pub struct FieldTable {
     /// Field names (dotted), sorted, indexed by field id.
     pub names: &'static [&'static str],
     /// Some rule searches every value (keywords): keep every scalar leaf too.
     pub all_leaves: bool,
+    /// For each first byte, the range of names starting with it (`lo..hi`).
+    by_first: [(u16, u16); 256],
+    /// Ids of names looked up so far, by the address and length of the caller's text (a
+    /// direct-mapped cache; see [`FieldTable::id_of`]).
+    ids: [AtomicU64; ID_SLOTS],
 }
 
+const ID_SLOTS: usize = 64;
+
 impl FieldTable {
+    /// A table over `names`, which must be sorted and unique (the generator writes them so).
+    pub const fn new(names: &'static [&'static str], all_leaves: bool) -> FieldTable {
+        let mut by_first = [(0u16, 0u16); 256];
+        let mut k = 0;
+        while k < names.len() {
+            let bytes = names[k].as_bytes();
+            if !bytes.is_empty() {
+                let b = bytes[0] as usize;
+                if by_first[b].1 == 0 {
+                    by_first[b].0 = k as u16;
+                }
+                by_first[b].1 = k as u16 + 1;
+            }
+            k += 1;
+        }
+        FieldTable {
+            names,
+            all_leaves,
+            by_first,
+            ids: [const { AtomicU64::new(0) }; ID_SLOTS],
+        }
+    }
+
     /// The id of a field name (names are sorted by the generator).
     #[inline]
     pub fn id(&self, name: &str) -> Option<usize> {
         self.names.binary_search(&name).ok()
+    }
+
+    /// The id of a field name that lives as long as the program (generated code names fields
+    /// with string literals): remembered by the text's address and length, which identify its
+    /// contents, so most calls cost one load.
+    #[inline]
+    pub fn id_of(&self, name: &'static str) -> Option<usize> {
+        let addr = name.as_ptr() as u64;
+        // Entry: address (48 bits) | length (8) | id + 1 (8); 0 is empty. Names or ids that
+        // do not fit are not remembered.
+        let fits = addr < 1 << 48 && name.len() < 256 && self.names.len() < 255;
+        let key = addr << 16 | (name.len() as u64) << 8;
+        let slot = &self.ids[((addr >> 3) ^ (addr >> 11)) as usize % ID_SLOTS];
+        let entry = slot.load(Ordering::Relaxed);
+        if fits && entry != 0 && entry & !0xFF == key {
+            return Some((entry & 0xFF) as usize - 1);
+        }
+        let id = self.id(name);
+        if let (true, Some(id)) = (fits, id) {
+            slot.store(key | (id as u64 + 1), Ordering::Relaxed);
+        }
+        id
     }
 }
 
@@ -56,8 +110,10 @@ pub enum Scalar<'a> {
 pub struct Slots<'a> {
     /// Bit f set: field f was reached.
     present: Vec<u64>,
-    /// (field id, leaf), in document order.
-    leaves: Vec<(u16, Scalar<'a>)>,
+    /// (field id, leaf, index + 1 of the field's next leaf or 0), in document order.
+    leaves: Vec<(u16, Scalar<'a>, u32)>,
+    /// Per field id: index + 1 of its first and last leaf (0: none).
+    chains: Vec<(u32, u32)>,
     /// Every scalar leaf, when the table asks for them (keyword search).
     pub(crate) all: Vec<Scalar<'a>>,
     /// The decoder's work stack (kept here so that it is reused too): the keys of the objects
@@ -74,13 +130,27 @@ impl<'a> Slots<'a> {
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
-    /// The leaves of the field with this id.
+    /// The leaves of the field with this id, in document order.
     #[inline]
     pub fn leaves(&self, id: usize) -> impl Iterator<Item = &Scalar<'a>> {
-        self.leaves
-            .iter()
-            .filter(move |(f, _)| *f as usize == id)
-            .map(|(_, s)| s)
+        let first = self.chains.get(id).map_or(0, |c| c.0);
+        std::iter::successors((first != 0).then_some(first), |&at| {
+            let next = self.leaves[at as usize - 1].2;
+            (next != 0).then_some(next)
+        })
+        .map(|at| &self.leaves[at as usize - 1].1)
+    }
+
+    fn push_leaf(&mut self, f: u16, v: Scalar<'a>) {
+        let at = self.leaves.len() as u32 + 1;
+        self.leaves.push((f, v, 0));
+        let chain = &mut self.chains[f as usize];
+        if chain.0 == 0 {
+            chain.0 = at;
+        } else {
+            self.leaves[chain.1 as usize - 1].2 = at;
+        }
+        chain.1 = at;
     }
 
     /// The same (emptied) allocations, for an event of another line.
@@ -96,6 +166,7 @@ impl<'a> Slots<'a> {
         Slots {
             present: self.present,
             leaves: empty(self.leaves),
+            chains: self.chains,
             all: empty(self.all),
             keys: empty(self.keys),
         }
@@ -105,6 +176,8 @@ impl<'a> Slots<'a> {
         self.present.clear();
         self.present.resize(n.div_ceil(64), 0);
         self.leaves.clear();
+        self.chains.clear();
+        self.chains.resize(n, (0, 0));
         self.all.clear();
         self.keys.clear();
     }
@@ -342,7 +415,7 @@ impl<'a> Decoder<'a, '_> {
             self.slots.all.push(v.clone());
         }
         if let Some(f) = end {
-            self.slots.leaves.push((f, v));
+            self.slots.push_leaf(f, v);
         }
     }
 
@@ -354,7 +427,11 @@ impl<'a> Decoder<'a, '_> {
         let (mut lo, mut hi) = (c.lo, c.hi);
         // Narrow a long list to the names whose rest starts with the key's first byte (two
         // binary searches on one byte), then compare the few left.
-        if let (Some(&b0), true) = (key.first(), hi - lo > 8) {
+        if let (Some(&b0), 0) = (key.first(), off) {
+            // At the top level: the names starting with the key's first byte, from the table.
+            let (a, b) = self.table.by_first[b0 as usize];
+            (lo, hi) = (a as usize, b as usize);
+        } else if let (Some(&b0), true) = (key.first(), hi - lo > 8) {
             // The byte at `off` of each name, or -1 where the name ends there.
             let at = |k: usize| names[k].as_bytes().get(off).map_or(-1, |&b| i32::from(b));
             let b0 = i32::from(b0);

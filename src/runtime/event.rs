@@ -205,35 +205,13 @@ impl<'a> Event<'a> {
     }
 }
 
-/// A field's id in a table, remembered per call site: generated code names each field with a
-/// string literal, whose address is stable, so a small per-thread cache keyed by the name's
-/// address and the table's saves the binary search (many rules look up the same fields).
+/// A field's id in a table (remembered by the table, see [`FieldTable::id_of`]).
 #[inline]
 fn field_id(table: &'static FieldTable, name: &'static str) -> Option<usize> {
-    const SLOTS: usize = 256;
-    let key = (
-        name.as_ptr() as usize,
-        name.len(),
-        table as *const FieldTable as usize,
-    );
-    let slot = (key.0 >> 3 ^ key.2 >> 4) % SLOTS;
-    IDS.with(|ids| {
-        let mut ids = ids.borrow_mut();
-        if let Some((k, id)) = ids[slot] {
-            if k == key {
-                return id;
-            }
-        }
-        let id = table.id(name);
-        ids[slot] = Some((key, id));
-        id
-    })
+    table.id_of(name)
 }
 
-type IdEntry = Option<((usize, usize, usize), Option<usize>)>;
-
 thread_local! {
-    static IDS: std::cell::RefCell<[IdEntry; 256]> = const { std::cell::RefCell::new([None; 256]) };
     static POOL: std::cell::Cell<Option<Slots<'static>>> = const { std::cell::Cell::new(None) };
 }
 

@@ -139,10 +139,7 @@ fn compare_bytes(line: &[u8]) -> Option<bool> {
 }
 
 fn compare_with(line: &[u8], fields: &'static [&'static str]) -> Option<bool> {
-    let table = FieldTable {
-        names: fields,
-        all_leaves: false,
-    };
+    let table = FieldTable::new(fields, false);
     let mut slots = Slots::default();
     let full: Result<Value, _> = serde_json::from_slice(line);
     let fast = decode(line, &table, &mut slots);
@@ -259,10 +256,7 @@ fn edge_cases_agree() {
 
 #[test]
 fn numbers_beyond_f64_are_kept_as_infinity() {
-    let table = FieldTable {
-        names: FIELDS,
-        all_leaves: false,
-    };
+    let table = FieldTable::new(FIELDS, false);
     let mut slots = Slots::default();
     assert_eq!(
         decode(br#"{"a":1e400,"b":-1e400}"#, &table, &mut slots),
@@ -274,10 +268,7 @@ fn numbers_beyond_f64_are_kept_as_infinity() {
 
 #[test]
 fn duplicate_keys_that_rules_read_fall_back() {
-    let table = FieldTable {
-        names: FIELDS,
-        all_leaves: false,
-    };
+    let table = FieldTable::new(FIELDS, false);
     let mut slots = Slots::default();
     assert_eq!(
         decode(br#"{"a":1,"a":2}"#, &table, &mut slots),
@@ -288,10 +279,7 @@ fn duplicate_keys_that_rules_read_fall_back() {
 
 #[test]
 fn strings_borrow_unless_escaped() {
-    let table = FieldTable {
-        names: &["a", "b"],
-        all_leaves: false,
-    };
+    let table = FieldTable::new(&["a", "b"], false);
     let mut slots = Slots::default();
     decode(br#"{"a":"plain","b":"es\"caped"}"#, &table, &mut slots).unwrap();
     assert!(matches!(
@@ -346,4 +334,45 @@ fn non_ascii_and_bad_utf8_are_judged_like_a_full_parse() {
     ] {
         compare_bytes(line);
     }
+}
+
+#[test]
+fn remembered_ids_agree_with_the_table() {
+    let table = FieldTable::new(WIDE, false);
+    // Twice each: the second answer comes from the cache. Slices of one literal share an
+    // address and differ only in length.
+    let text: &'static str = "a.b.c";
+    let probes: Vec<&'static str> = WIDE
+        .iter()
+        .copied()
+        .chain([&text[..1], &text[..3], text, "nope", "a.b.c.d"])
+        .collect();
+    for _ in 0..2 {
+        for name in &probes {
+            assert_eq!(table.id_of(name), table.id(name), "{name}");
+            assert_eq!(
+                table.id_of(name).map(|i| WIDE[i]),
+                WIDE.iter().find(|n| *n == name).copied()
+            );
+        }
+    }
+}
+
+#[test]
+fn leaves_of_a_field_keep_document_order() {
+    let table = FieldTable::new(FIELDS, false);
+    let mut slots = Slots::default();
+    decode(
+        br#"{"a":[1,{"b":2}],"k":3,"a.b":[4,5],"b":6}"#,
+        &table,
+        &mut slots,
+    )
+    .unwrap();
+    let id = |n: &str| table.id(n).unwrap();
+    let nums = |f: &str| -> Vec<String> { slots.leaves(id(f)).map(canon_scalar).collect() };
+    assert_eq!(nums("a.b"), ["n:2", "n:4", "n:5"]);
+    assert_eq!(nums("k"), ["n:3"]);
+    assert_eq!(nums("b"), ["n:6"]);
+    assert_eq!(nums("a"), ["n:1", "obj"]);
+    assert!(nums("c.d.e").is_empty());
 }

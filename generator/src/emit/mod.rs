@@ -119,7 +119,7 @@ fn field_tables(set: &RuleSet) -> Vec<TokenStream> {
         let names = names.iter();
         quote! {
             #doc
-            pub static #ident: crate::runtime::FieldTable = crate::runtime::FieldTable { names: &[#(#names),*], all_leaves: #keywords };
+            pub static #ident: crate::runtime::FieldTable = crate::runtime::FieldTable::new(&[#(#names),*], #keywords);
         }
     };
     vec![

@@ -116,9 +116,10 @@ pub struct Slots<'a> {
     chains: Vec<(u32, u32)>,
     /// Every scalar leaf, when the table asks for them (keyword search).
     pub(crate) all: Vec<Scalar<'a>>,
-    /// The decoder's work stack (kept here so that it is reused too): the keys of the objects
-    /// being read that matched a field, to notice a duplicate.
-    keys: Vec<Cow<'a, [u8]>>,
+    /// The decoder's work stack (kept here so that it is reused too): what each key that
+    /// matched a field in the objects being read leads to, to notice a duplicate (two keys of
+    /// one object lead to the same fields only if they are equal).
+    keys: Vec<(Cont, Option<u16>)>,
 }
 
 impl<'a> Slots<'a> {
@@ -168,7 +169,7 @@ impl<'a> Slots<'a> {
             leaves: empty(self.leaves),
             chains: self.chains,
             all: empty(self.all),
-            keys: empty(self.keys),
+            keys: self.keys,
         }
     }
 
@@ -310,7 +311,7 @@ fn lower_bound(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool) -> 
 /// The fields a value's position continues into: `names[lo..hi]`, which all start with the
 /// position's dotted path and a dot, `off` bytes in all (sorted names sharing a prefix are
 /// contiguous). Which field a value completes is its whole dotted path, so at most one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cont {
     lo: usize,
     hi: usize,
@@ -598,10 +599,11 @@ impl<'a> Decoder<'a, '_> {
                         self.skip()?;
                     }
                 } else {
-                    if self.slots.keys[base..].iter().any(|k| **k == *key) {
+                    let led = (inner, end);
+                    if self.slots.keys[base..].contains(&led) {
                         self.duplicate = true; // reported once the whole line is validated
                     }
-                    self.slots.keys.push(key);
+                    self.slots.keys.push(led);
                     self.value(inner, end)?;
                 }
             }

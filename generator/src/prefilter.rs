@@ -10,8 +10,10 @@
 
 use crate::ir::{Case, Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
 
-/// Keys every audit event carries: requiring one of them filters nothing.
-const UBIQUITOUS: [&str; 22] = [
+/// Words nearly every audit event holds, raw or as an ECS document (keys, and the parts of
+/// names every event has, such as `audit` in `audit.k8s.io/v1` and in `kubernetes.audit.*`):
+/// requiring one of them filters nothing.
+const UBIQUITOUS: [&str; 29] = [
     "kind",
     "apiVersion",
     "level",
@@ -28,12 +30,19 @@ const UBIQUITOUS: [&str; 22] = [
     "objectRef",
     "resource",
     "namespace",
+    "name",
     "responseStatus",
     "code",
     "metadata",
     "requestReceivedTimestamp",
     "stageTimestamp",
     "annotations",
+    "authorization",
+    "decision",
+    "reason",
+    "audit",
+    "kubernetes",
+    "event",
 ];
 
 /// Shorter literals match too often to be worth searching for.

@@ -195,3 +195,46 @@ fn fast_and_reference_paths_agree_for_a_larger_rule_set() {
     let detect = common::build_detector(&rules, "fast-path");
     compare(&detect, &shared, "sigmahq");
 }
+
+/// The `evaluated` column of `--stats` for the rule whose id starts the line.
+fn evaluated(stats: &str, rule_id: &str) -> u64 {
+    stats
+        .lines()
+        .find(|l| l.starts_with(rule_id))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no stats row for {rule_id} in:\n{stats}"))
+}
+
+#[test]
+fn fast_and_reference_paths_agree_when_a_rule_has_no_literal() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    // The flagship (one literal) beside a rule no byte string can filter: every line is
+    // parsed, and the flagship runs only on lines holding its literal.
+    let rules = common::root().join("target/fast-path/mixed-rules");
+    let _ = std::fs::remove_dir_all(&rules);
+    std::fs::create_dir_all(&rules).expect("rules dir");
+    for rule in [
+        common::root().join("detections/kubernetes/k8s_impersonating_privileged_identity.yml"),
+        common::root().join("bench/rules/no-prefilter/bench_k8s_read_pods_or_secrets.yml"),
+    ] {
+        std::fs::copy(&rule, rules.join(rule.file_name().expect("name"))).expect("copy rule");
+    }
+    let detect = common::build_detector(&rules, "fast-path-mixed");
+    compare(&detect, &shared, "mixed");
+    let file = shared.join("data/real-audit-events.ndjson");
+    let out = Command::new(&detect)
+        .args(["scan", "--stats", "--no-progress", "--threads", "1"])
+        .arg(&file)
+        .output()
+        .expect("detect runs");
+    let stats = String::from_utf8_lossy(&out.stderr);
+    let flagship = evaluated(&stats, "3f0b6d1e");
+    let reads = evaluated(&stats, "e01cf2f6");
+    assert!(
+        reads > 100 && flagship < reads / 2,
+        "the flagship ran on {flagship} events, the literal-less rule on {reads}:\n{stats}"
+    );
+}

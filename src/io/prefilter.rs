@@ -91,26 +91,60 @@ pub struct LineFilter {
     words: usize,
     /// The CPU has what the fused pass needs (AVX2 and POPCNT on x86-64); decided once.
     fused: bool,
+    /// The rules without literals, which every line is a candidate for (bit i = rule i).
+    always: Option<Vec<u64>>,
 }
 
 const SENTINEL: &[u8] = b"\\u00";
 
 impl LineFilter {
     /// A filter over `rules` restricted to `routed` (the rules that run on this input), for
-    /// lines of the given shapes. `None` when some routed rule has no literal for one of the
-    /// shapes: every line must then be parsed.
+    /// lines of the given shapes. A routed rule without a literal for one of the shapes runs
+    /// on every line (see [`LineFilter::always`]); the others only on lines holding one of
+    /// their literals. `None` when no routed rule has literals: every line is parsed and
+    /// every rule runs.
     pub fn new(rules: &[Rule], routed: &[usize], shapes: &[Shape]) -> Option<LineFilter> {
         let mut literals: Vec<(&str, usize)> = Vec::new();
+        let mut always = Vec::new();
         for &i in routed {
-            for shape in shapes {
-                let lits = match shape {
+            let lits: Option<Vec<&str>> = shapes
+                .iter()
+                .map(|shape| match shape {
                     Shape::Raw => rules[i].prefilter.raw,
                     Shape::Ecs => rules[i].prefilter.ecs,
-                }?;
-                literals.extend(lits.iter().map(|l| (*l, i)));
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|per_shape| per_shape.concat());
+            match lits {
+                Some(lits) => literals.extend(lits.iter().map(|l| (*l, i))),
+                None => always.push(i),
             }
         }
-        LineFilter::with_literals(&literals, routed, rules.len())
+        if literals.is_empty() {
+            return None;
+        }
+        let mut filter = LineFilter::with_literals(&literals, routed, rules.len())?;
+        if !always.is_empty() {
+            // Every line is parsed anyway: searching for the literals only pays when the
+            // search is cheap (one literal, found by the fused pass); several literals cost
+            // an Aho-Corasick pass over every byte, more than running the rules.
+            if !matches!(filter.search, Search::One { .. }) {
+                return None;
+            }
+            let mut bits = vec![0u64; filter.words];
+            for i in always {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+            filter.always = Some(bits);
+        }
+        Some(filter)
+    }
+
+    /// The rules that run on every line (bit i = rule i), when some routed rule has no
+    /// literal: then every line is parsed, and only these rules and those whose literals the
+    /// line holds are run on it.
+    pub fn always(&self) -> Option<&[u64]> {
+        self.always.as_deref()
     }
 
     /// A filter for `(literal, rule)` pairs; `routed` are the rules a hiding escape makes
@@ -150,6 +184,7 @@ impl LineFilter {
             filtered: routed.to_vec(),
             words: rules.div_ceil(64).max(1),
             fused: fused_available(),
+            always: None,
         })
     }
 }

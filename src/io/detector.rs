@@ -82,6 +82,15 @@ pub struct RuleCounters {
     pub duplicates: AtomicU64,
 }
 
+/// Per-rule evaluation counts kept by one caller (a worker's block of lines) and added to the
+/// shared [`RuleCounters`] in one go by [`Detector::flush`]: counting each evaluation on the
+/// shared atomics would cost a locked add per rule and event, and bounce their cache lines
+/// between threads.
+#[derive(Debug, Default)]
+pub struct Tally {
+    evaluated: Vec<u64>,
+}
+
 /// A `(auditID, rule index)` remembered by the stage de-duplication.
 pub type DedupeKey = (Box<str>, usize);
 
@@ -210,11 +219,25 @@ impl Detector {
         out: &mut Vec<u8>,
         remembered: &mut Vec<DedupeKey>,
     ) -> Outcome {
-        self.evaluate_candidates(decoded, at, out, remembered, None)
+        let mut tally = Tally::default();
+        let outcome = self.evaluate_candidates(decoded, at, out, remembered, None, &mut tally);
+        self.flush(&mut tally);
+        outcome
+    }
+
+    /// Adds what `tally` counted to the per-rule counters, and empties it.
+    pub fn flush(&self, tally: &mut Tally) {
+        for (counters, n) in self.counters.iter().zip(&mut tally.evaluated) {
+            if *n > 0 {
+                counters.evaluated.fetch_add(*n, Ordering::Relaxed);
+                *n = 0;
+            }
+        }
     }
 
     /// [`evaluate`](Detector::evaluate), running only the rules set in `candidates` (bit i =
-    /// rule i: those whose prefilter the line passed), or every routed rule with `None`.
+    /// rule i: those whose prefilter the line passed), or every routed rule with `None`, and
+    /// counting evaluations in `tally` (to be [flushed](Detector::flush)).
     pub fn evaluate_candidates(
         &self,
         decoded: &Decoded<'_>,
@@ -222,8 +245,12 @@ impl Detector {
         out: &mut Vec<u8>,
         remembered: &mut Vec<DedupeKey>,
         candidates: Option<&[u64]>,
+        tally: &mut Tally,
     ) -> Outcome {
         let mut outcome = Outcome::default();
+        if tally.evaluated.len() < self.rules.len() {
+            tally.evaluated.resize(self.rules.len(), 0);
+        }
         // The auditID is looked up (parsing the document if the event was decoded
         // selectively) only when a rule matched and stages are de-duplicated.
         let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
@@ -233,7 +260,7 @@ impl Detector {
             }
             let rule = &self.rules[i];
             let counters = &self.counters[i];
-            counters.evaluated.fetch_add(1, Ordering::Relaxed);
+            tally.evaluated[i] += 1;
             if !(rule.matches)(&decoded.event) {
                 continue;
             }

@@ -3,7 +3,7 @@
 
 use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
-use detections::io::detector::{DedupeKey, Detector};
+use detections::io::detector::{DedupeKey, Detector, Tally};
 use detections::io::input::{decode_line, decode_single, trim_json_whitespace, Format, Source};
 use detections::io::prefilter::{line_count, line_starts, Hits, LineFilter};
 use detections::runtime::Shape;
@@ -49,6 +49,8 @@ impl Counts {
 #[derive(Default)]
 struct Produced {
     alerts: Vec<u8>,
+    /// Rule evaluations, added to the detector's counters when written.
+    tally: Tally,
     warnings: Vec<String>,
     counts: Counts,
 }
@@ -93,6 +95,7 @@ impl Evaluator<'_> {
                         &mut p.alerts,
                         keys,
                         candidates,
+                        &mut p.tally,
                     );
                     p.counts.alerts += o.alerts;
                     p.counts.duplicates += o.duplicates;
@@ -127,6 +130,7 @@ impl Evaluator<'_> {
                                 &mut p.alerts,
                                 keys,
                                 candidates,
+                                &mut p.tally,
                             );
                             p.counts.alerts += o.alerts;
                             p.counts.duplicates += o.duplicates;
@@ -302,7 +306,8 @@ impl Scanner<'_> {
     }
 
     /// Writes what a block or line produced, in order.
-    fn emit(&mut self, p: Produced) -> io::Result<()> {
+    fn emit(&mut self, mut p: Produced) -> io::Result<()> {
+        self.ev.det.flush(&mut p.tally);
         for w in &p.warnings {
             self.warn(w);
         }

@@ -7,10 +7,12 @@
 //! escape is a candidate for every rule.
 //!
 //! On x86-64 with AVX2 the block is read once: each 64-byte stretch is compared for newlines
-//! (line numbers), for `\u` (escapes) and, with a single literal, for two of its rarest bytes
-//! at their distance in the literal; only the positions flagged are looked at further. With
-//! several literals an Aho-Corasick pass finds them first. Elsewhere a portable path runs a
-//! separate search for each of these, with the same results.
+//! (line numbers), for `\u` (escapes) and for the literals: with a single literal, two of its
+//! rarest bytes at their distance in it; with up to [`FEW`], three bytes in a row of each
+//! (its rarest), looked up in nibble tables with a bit per literal, so that the cost does not
+//! grow with their number. Only the positions flagged are looked at further. With more
+//! literals an Aho-Corasick pass finds them first. Elsewhere a portable path runs a separate
+//! search for each of these, with the same results.
 
 // Elsewhere than on x86-64 only the portable path runs.
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
@@ -18,6 +20,10 @@
 use crate::runtime::{Rule, Shape};
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;
+
+/// The most distinct literals the fused pass looks for at every position (two groups of 8 in
+/// the nibble tables); a rule set with more goes through Aho-Corasick.
+const FEW: usize = 16;
 
 /// How the literals are searched for.
 #[derive(Debug)]
@@ -28,8 +34,78 @@ enum Search {
         finder: Box<memmem::Finder<'static>>,
         pair: Pair,
     },
-    /// Several: one Aho-Corasick pass reporting overlapping matches.
+    /// Two to [`FEW`] literals (in pattern order): the fused pass looks up three bytes of
+    /// each in `tables`, the portable path runs `ac` as for [`Search::Many`].
+    Few {
+        literals: Vec<Literal>,
+        tables: Box<Tables>,
+        ac: AhoCorasick,
+    },
+    /// More: one Aho-Corasick pass reporting overlapping matches.
     Many(AhoCorasick),
+}
+
+/// A literal of [`Search::Few`]: the fused pass flags the positions where three of its bytes
+/// in a row occur, those starting `anchor` bytes into it.
+#[derive(Debug)]
+struct Literal {
+    bytes: Box<[u8]>,
+    /// Where its rarest three bytes start, as far as [`commonness`] tells; 0 in a literal
+    /// shorter than three bytes, whose missing bytes match anything.
+    anchor: usize,
+}
+
+impl Literal {
+    fn new(bytes: &[u8]) -> Literal {
+        let cost = |k: usize| bytes[k..k + 3].iter().map(|&b| commonness(b)).sum::<u16>();
+        let anchor = (0..bytes.len().saturating_sub(2))
+            .min_by_key(|&k| (cost(k), k))
+            .unwrap_or(0);
+        Literal {
+            bytes: bytes.into(),
+            anchor,
+        }
+    }
+
+    /// True when the literal's three bytes at position `j` of `block` are part of the
+    /// literal, in full (it starts at `j - anchor`).
+    fn found_at(&self, block: &[u8], j: usize) -> bool {
+        block.get(j) == self.bytes.get(self.anchor)
+            && j.checked_sub(self.anchor)
+                .is_some_and(|start| block[start..].starts_with(&self.bytes))
+    }
+}
+
+/// The nibble tables of [`Search::Few`], a bit per literal: literal `l` is bit `l % 8` of
+/// group `l / 8`. Byte `b` at offset `k` (0, 1, 2) from a position is literal `l`'s byte
+/// `anchor + k` when its bit is set in both `low[g][k][b & 15]` and `high[g][k][b >> 4]`
+/// (exact, with one literal per bit); a byte past the literal's end matches anything.
+#[derive(Debug, Default)]
+struct Tables {
+    low: [[[u8; 16]; 3]; 2],
+    high: [[[u8; 16]; 3]; 2],
+}
+
+impl Tables {
+    fn new(literals: &[Literal]) -> Tables {
+        let mut t = Tables::default();
+        for (l, lit) in literals.iter().enumerate() {
+            let (g, bit) = (l / 8, 1u8 << (l % 8));
+            for k in 0..3 {
+                match lit.bytes.get(lit.anchor + k) {
+                    Some(&b) => {
+                        t.low[g][k][usize::from(b & 15)] |= bit;
+                        t.high[g][k][usize::from(b >> 4)] |= bit;
+                    }
+                    None => {
+                        t.low[g][k].iter_mut().for_each(|e| *e |= bit);
+                        t.high[g][k].iter_mut().for_each(|e| *e |= bit);
+                    }
+                }
+            }
+        }
+        t
+    }
 }
 
 /// Two positions of a literal and the bytes there (its rarest ones, as far as we can guess):
@@ -126,9 +202,8 @@ impl LineFilter {
         let mut filter = LineFilter::with_literals(&literals, routed, rules.len())?;
         if !always.is_empty() {
             // Every line is parsed anyway: searching for the literals only pays when the
-            // search is cheap (one literal, found by the fused pass); several literals cost
-            // an Aho-Corasick pass over every byte, more than running the rules.
-            if !matches!(filter.search, Search::One { .. }) {
+            // search is cheap.
+            if !filter.cheap() {
                 return None;
             }
             let mut bits = vec![0u64; filter.words];
@@ -138,6 +213,17 @@ impl LineFilter {
             filter.always = Some(bits);
         }
         Some(filter)
+    }
+
+    /// Whether the search costs little next to parsing every line: one literal, or up to
+    /// [`FEW`] found by the fused pass. More literals, or several without the fused pass,
+    /// cost an Aho-Corasick pass over every byte, more than running the rules they spare.
+    fn cheap(&self) -> bool {
+        match self.search {
+            Search::One { .. } => true,
+            Search::Few { .. } => self.fused,
+            Search::Many(_) => false,
+        }
     }
 
     /// The rules that run on every line (bit i = rule i), when some routed rule has no
@@ -170,12 +256,27 @@ impl LineFilter {
                 finder: Box::new(memmem::Finder::new(one.as_bytes()).into_owned()),
                 pair: Pair::new(one.as_bytes()),
             },
-            _ => Search::Many(
-                AhoCorasick::builder()
+            _ => {
+                let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .build(&patterns)
-                    .ok()?,
-            ),
+                    .ok()?;
+                // The fused pass looks for at least one byte of each literal.
+                if patterns.len() <= FEW && patterns.iter().all(|l| !l.is_empty()) {
+                    let literals: Vec<Literal> = patterns
+                        .iter()
+                        .map(|l| Literal::new(l.as_bytes()))
+                        .collect();
+                    let tables = Box::new(Tables::new(&literals));
+                    Search::Few {
+                        literals,
+                        tables,
+                        ac,
+                    }
+                } else {
+                    Search::Many(ac)
+                }
+            }
         };
         Some(LineFilter {
             search,
@@ -271,7 +372,7 @@ impl LineFilter {
                         .map(|i| (i, i + len, self.pattern_rules[0].as_slice())),
                 );
             }
-            Search::Many(ac) => {
+            Search::Few { ac, .. } | Search::Many(ac) => {
                 found.extend(ac.find_overlapping_iter(block).map(|m| {
                     (
                         m.start(),
@@ -311,14 +412,16 @@ struct Checker<'a> {
     filter: &'a LineFilter,
     block: &'a [u8],
     out: &'a mut Hits,
-    /// With several literals: their matches, (start, end, pattern) sorted by start, and the
-    /// first one not yet recorded.
+    /// With more than `FEW` literals: their matches, (start, end, pattern) sorted by start,
+    /// and the first one not yet recorded.
     matches: Vec<(usize, usize, usize)>,
     next: usize,
 }
 
 impl Checker<'_> {
-    /// True when a literal or a hiding escape starts at `j` (nothing recorded yet).
+    /// True when a literal or a hiding escape starts at `j` (nothing recorded yet); with
+    /// [`Search::Few`], a literal whose three compared bytes start at `j` (the literal starts
+    /// before, on the same line: literals hold no newline).
     fn wants(&self, j: usize) -> bool {
         let rest = &self.block[j..];
         let literal = match &self.filter.search {
@@ -326,13 +429,14 @@ impl Checker<'_> {
                 let needle = finder.needle();
                 rest.first() == needle.first() && rest.starts_with(needle)
             }
+            Search::Few { literals, .. } => literals.iter().any(|l| l.found_at(self.block, j)),
             Search::Many(_) => self.next_match() == j,
         };
         literal || hides(rest)
     }
 
     /// Checks position `j`, on line `index` (which starts at `start`): a literal or a hiding
-    /// escape starting there makes the line a candidate.
+    /// escape starting there (as for [`Checker::wants`]) makes the line a candidate.
     fn check(&mut self, j: usize, index: u64, start: usize) {
         let block = self.block;
         match &self.filter.search {
@@ -342,6 +446,16 @@ impl Checker<'_> {
                     let rules = &self.filter.pattern_rules[0];
                     self.out
                         .record(block, index, start, j + needle.len(), rules);
+                }
+            }
+            Search::Few { literals, .. } => {
+                // Every literal found here: literals overlap, and share bytes.
+                for (p, l) in literals.iter().enumerate() {
+                    if l.found_at(block, j) {
+                        let rules = &self.filter.pattern_rules[p];
+                        let end = j - l.anchor + l.bytes.len();
+                        self.out.record(block, index, start, end, rules);
+                    }
                 }
             }
             Search::Many(_) => {
@@ -362,7 +476,7 @@ impl Checker<'_> {
         }
     }
 
-    /// The start of the first match not yet recorded (several literals).
+    /// The start of the first match not yet recorded (more than `FEW` literals).
     fn next_match(&self) -> usize {
         self.matches.get(self.next).map_or(usize::MAX, |m| m.0)
     }
@@ -385,32 +499,77 @@ fn hides(rest: &[u8]) -> bool {
 mod fused {
     //! The fused pass over a block, 64 bytes at a time with AVX2.
 
-    use super::{Checker, Pair, Search};
+    use super::{Checker, Pair, Search, Tables};
     use std::arch::x86_64::{
-        __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_extract_epi64,
-        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_sad_epu8,
-        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_sub_epi8, _mm256_testz_si256,
+        __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_broadcastsi128_si256,
+        _mm256_cmpeq_epi8, _mm256_extract_epi64, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_sad_epu8, _mm256_set1_epi8, _mm256_setzero_si256,
+        _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_sub_epi8, _mm256_testz_si256,
+        _mm_loadu_si128,
     };
 
-    /// What each 32 bytes are compared with.
+    /// What each 32 bytes are compared with: newlines, `\u`, with `PAIR` the single
+    /// literal's two chosen bytes, and with `G` groups the nibble tables of [`Search::Few`].
     #[derive(Clone, Copy)]
-    struct Probes {
+    struct Probes<const PAIR: bool, const G: usize> {
         newline: __m256i,
         backslash: __m256i,
         u: __m256i,
         /// The literal's two chosen bytes, and their offsets in it.
         bytes: [__m256i; 2],
         at: [usize; 2],
+        /// `Tables::low` and `Tables::high` of each group, in both 16-byte lanes.
+        low: [[__m256i; 3]; G],
+        high: [[__m256i; 3]; G],
+        /// 15 in every byte (a nibble).
+        nibble: __m256i,
     }
 
-    /// The newlines among the 32 bytes at `p`, and the positions where a hiding escape (`\u`)
-    /// or, with `PAIR`, the literal may start.
+    /// The literals (of the `G` groups) whose three compared bytes lie at `p`, a bit each, in
+    /// each byte of the result, from the bytes at `p`, `p + 1` and `p + 2`.
     ///
     /// # Safety
-    /// The CPU has AVX2, and `p..p + 32 + max(1, at[0], at[1])` lies in one readable slice.
+    /// The CPU has AVX2.
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn probe<const PAIR: bool>(p: *const u8, k: &Probes) -> (__m256i, __m256i) {
+    unsafe fn lookup<const PAIR: bool, const G: usize>(
+        bytes: [__m256i; 3],
+        k: &Probes<PAIR, G>,
+    ) -> __m256i {
+        let low = bytes.map(|b| _mm256_and_si256(b, k.nibble));
+        let high = bytes.map(|b| _mm256_and_si256(_mm256_srli_epi16::<4>(b), k.nibble));
+        let mut found = _mm256_setzero_si256();
+        for g in 0..G {
+            let mut all = _mm256_and_si256(
+                _mm256_shuffle_epi8(k.low[g][0], low[0]),
+                _mm256_shuffle_epi8(k.high[g][0], high[0]),
+            );
+            for b in 1..3 {
+                all = _mm256_and_si256(
+                    all,
+                    _mm256_and_si256(
+                        _mm256_shuffle_epi8(k.low[g][b], low[b]),
+                        _mm256_shuffle_epi8(k.high[g][b], high[b]),
+                    ),
+                );
+            }
+            found = _mm256_or_si256(found, all);
+        }
+        found
+    }
+
+    /// The newlines among the 32 bytes at `p`, the positions where a hiding escape (`\u`)
+    /// or, with `PAIR`, the literal may start, and, with `G` groups, the literals whose three
+    /// compared bytes lie at each position (a bit each, see [`lookup`]; zero without groups).
+    ///
+    /// # Safety
+    /// The CPU has AVX2, and `p..p + 32 + k.reach()` lies in one readable slice.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn probe<const PAIR: bool, const G: usize>(
+        p: *const u8,
+        k: &Probes<PAIR, G>,
+    ) -> (__m256i, __m256i, __m256i) {
         let here = _mm256_loadu_si256(p.cast());
         let next = _mm256_loadu_si256(p.add(1).cast());
         let newlines = _mm256_cmpeq_epi8(here, k.newline);
@@ -427,7 +586,22 @@ mod fused {
             );
             starts = _mm256_or_si256(starts, both);
         }
-        (newlines, starts)
+        let found = if G > 0 {
+            let third = _mm256_loadu_si256(p.add(2).cast());
+            lookup([here, next, third], k)
+        } else {
+            _mm256_setzero_si256()
+        };
+        (newlines, starts, found)
+    }
+
+    impl<const PAIR: bool, const G: usize> Probes<PAIR, G> {
+        /// How far past a position the comparisons read.
+        fn reach(&self) -> usize {
+            let pair = if PAIR { self.at[0].max(self.at[1]) } else { 0 };
+            let tables = if G > 0 { 2 } else { 0 };
+            pair.max(tables).max(1)
+        }
     }
 
     /// One bit per byte of two 32-byte comparisons.
@@ -515,12 +689,12 @@ mod fused {
     /// newline and flag bits (its newlines not counted), or where the block ends for it.
     ///
     /// # Safety
-    /// The CPU has AVX2, and `reach >= max(1, k.at[0], k.at[1])`.
+    /// The CPU has AVX2, and `reach == k.reach()`.
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn next_round<const PAIR: bool>(
+    unsafe fn next_round<const PAIR: bool, const G: usize>(
         block: &[u8],
-        k: &Probes,
+        k: &Probes<PAIR, G>,
         reach: usize,
         mut i: usize,
         pending: usize,
@@ -531,12 +705,22 @@ mod fused {
             // Both probes read inside the block: the furthest byte is
             // `i + 32 + 31 + reach < block.len()`.
             let p = block.as_ptr().add(i);
-            let (n0, s0) = probe::<PAIR>(p, k);
-            let (n1, s1) = probe::<PAIR>(p.add(32), k);
-            let starts = _mm256_or_si256(s0, s1);
-            if _mm256_testz_si256(starts, starts) == 0 || (!PAIR && pending < i + 64) {
+            let (n0, s0, f0) = probe(p, k);
+            let (n1, s1, f1) = probe(p.add(32), k);
+            let mut starts = _mm256_or_si256(s0, s1);
+            if G > 0 {
+                starts = _mm256_or_si256(starts, _mm256_or_si256(f0, f1));
+            }
+            let matches = !PAIR && G == 0;
+            if _mm256_testz_si256(starts, starts) == 0 || (matches && pending < i + 64) {
                 *newlines = counts;
-                return (i, bits(n0, n1), bits(s0, s1));
+                let mut starts = bits(s0, s1);
+                if G > 0 {
+                    // The bytes with some literal's bit set.
+                    let zero = _mm256_setzero_si256();
+                    starts |= !bits(_mm256_cmpeq_epi8(f0, zero), _mm256_cmpeq_epi8(f1, zero));
+                }
+                return (i, bits(n0, n1), starts);
             }
             counts.add(n0, n1);
             i += 64;
@@ -546,36 +730,38 @@ mod fused {
     }
 
     /// Runs over `c.block` 64 bytes at a time while the comparisons stay inside it, checking
-    /// every flagged position; returns where it stopped and the newlines before that.
+    /// every position flagged by `\u`, with `PAIR` by `pair`, with `G` groups by `tables`,
+    /// and otherwise every position where an Aho-Corasick match starts; returns where it
+    /// stopped and the newlines before that.
     ///
     /// # Safety
     /// The CPU has AVX2 and POPCNT.
     #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn run<const PAIR: bool>(c: &mut Checker<'_>, pair: Pair) -> (usize, u64) {
+    unsafe fn run<const PAIR: bool, const G: usize>(
+        c: &mut Checker<'_>,
+        pair: Pair,
+        tables: &Tables,
+    ) -> (usize, u64) {
         let block = c.block;
-        let reach = if PAIR {
-            pair.at[0].max(pair.at[1]).max(1)
-        } else {
-            1
-        };
-        let k = Probes {
+        let lanes = |t: &[u8; 16]| _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().cast()));
+        let k = Probes::<PAIR, G> {
             newline: _mm256_set1_epi8(b'\n' as i8),
             backslash: _mm256_set1_epi8(b'\\' as i8),
             u: _mm256_set1_epi8(b'u' as i8),
-            bytes: [
-                _mm256_set1_epi8(pair.byte[0] as i8),
-                _mm256_set1_epi8(pair.byte[1] as i8),
-            ],
+            bytes: pair.byte.map(|b| _mm256_set1_epi8(b as i8)),
             at: pair.at,
+            low: std::array::from_fn(|g| tables.low[g].each_ref().map(lanes)),
+            high: std::array::from_fn(|g| tables.high[g].each_ref().map(lanes)),
+            nibble: _mm256_set1_epi8(15),
         };
+        let reach = k.reach();
         let mut newlines = Newlines::new();
         // Several literals: the next match not yet flagged.
         let mut flagged = c.next;
         let mut pending = c.next_match();
         let mut i = 0usize;
         loop {
-            let (at, nl, mut starts) =
-                next_round::<PAIR>(block, &k, reach, i, pending, &mut newlines);
+            let (at, nl, mut starts) = next_round(block, &k, reach, i, pending, &mut newlines);
             i = at;
             if i + 64 + reach > block.len() {
                 break;
@@ -614,20 +800,31 @@ mod fused {
     /// # Safety
     /// The CPU has AVX2 and POPCNT.
     pub(super) unsafe fn hits(c: &mut Checker<'_>) -> u64 {
+        let none = Pair {
+            at: [0, 0],
+            byte: [0, 0],
+        };
+        let empty = Tables::default();
         let (mut i, mut newlines) = match &c.filter.search {
             Search::One { pair, .. } => {
                 let pair = *pair;
                 // SAFETY: the caller's guarantee.
-                unsafe { run::<true>(c, pair) }
+                unsafe { run::<true, 0>(c, pair, &empty) }
             }
-            Search::Many(_) => {
-                let none = Pair {
-                    at: [0, 0],
-                    byte: [0, 0],
-                };
-                // SAFETY: the caller's guarantee.
-                unsafe { run::<false>(c, none) }
+            Search::Few {
+                literals, tables, ..
+            } => {
+                let tables: &Tables = tables;
+                if literals.len() <= 8 {
+                    // SAFETY: the caller's guarantee.
+                    unsafe { run::<false, 1>(c, none, tables) }
+                } else {
+                    // SAFETY: the caller's guarantee.
+                    unsafe { run::<false, 2>(c, none, tables) }
+                }
             }
+            // SAFETY: the caller's guarantee.
+            Search::Many(_) => unsafe { run::<false, 0>(c, none, &empty) },
         };
         // The last bytes, one at a time.
         let block = c.block;
@@ -647,7 +844,7 @@ mod fused {
 #[cfg(target_arch = "x86_64")]
 impl LineFilter {
     /// The fused pass: one read of the block (after an Aho-Corasick pass when there are
-    /// several literals).
+    /// more than [`FEW`] literals).
     ///
     /// # Safety
     /// The CPU has AVX2 and POPCNT.
@@ -871,6 +1068,16 @@ mod tests {
         "x",
         " ",
         "\"",
+        "apiGroup",
+        "subresource",
+        "sub",
+        "resource",
+        "source",
+        "kube",
+        "cluster",
+        "anonymous",
+        "u0069",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaU",
     ];
 
     fn random_block(rng: &mut Rng) -> Vec<u8> {
@@ -895,16 +1102,62 @@ mod tests {
         block
     }
 
-    /// Every literal set checked: one literal (the flagship's, and degenerate ones) and
-    /// several (overlapping, sharing starts).
+    /// A literal whose pair lies more than 64 bytes apart: the fused pass reads furthest.
+    const LONG: &str =
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaU";
+
+    /// Sixteen literals (`FEW`): one inside another, shared starts and ends, one and two
+    /// bytes, repeated bytes, a far pair.
+    const SIXTEEN: [&str; 16] = [
+        "impersonatedUser",
+        "impersonated",
+        "User",
+        "tedUser",
+        "imp",
+        "persona",
+        "sys",
+        "system",
+        "masters",
+        "apiGroup",
+        "subresource",
+        "resource",
+        "sub",
+        "U",
+        "Up",
+        LONG,
+    ];
+
+    /// Every literal set checked: one literal (the flagship's, and degenerate ones), two to
+    /// `FEW` (the fused pass looks for them all, in one or two groups of the nibble tables:
+    /// one inside another, shared starts and ends, one byte, repeated bytes, far pairs) and
+    /// more (Aho-Corasick).
     fn literal_sets() -> Vec<(Vec<(&'static str, usize)>, usize)> {
+        let sixteen: Vec<(&str, usize)> = SIXTEEN
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (*l, i % 13))
+            .collect();
+        let mut seventeen = sixteen.clone();
+        seventeen.push(("kube", 13));
         vec![
             (vec![("impersonatedUser", 0)], 1),
             (vec![("impersonatedUser", 2), ("impersonatedUser", 0)], 3),
             (vec![("U", 0)], 1),
             (vec![("Up", 1)], 2),
             (vec![("aaaa", 0)], 1),
+            (vec![(LONG, 0)], 1),
             (vec![("User", 0), ("impersonatedUser", 1)], 2),
+            (vec![("imp", 0), ("impersonated", 1), ("User", 1)], 2),
+            (vec![("U", 1), ("p", 0), ("Up", 2)], 3),
+            (
+                vec![
+                    ("sub", 0),
+                    ("resource", 1),
+                    ("source", 2),
+                    ("subresource", 3),
+                ],
+                4,
+            ),
             (
                 vec![
                     ("impersonatedUser", 0),
@@ -915,7 +1168,96 @@ mod tests {
                 ],
                 71,
             ),
+            (
+                vec![
+                    ("apiGroup", 0),
+                    ("subresource", 1),
+                    ("cluster", 2),
+                    ("anonymous", 3),
+                    ("impersonatedUser", 4),
+                    ("resource", 5),
+                    ("aaaa", 6),
+                ],
+                7,
+            ),
+            (
+                vec![
+                    ("impersonatedUser", 0),
+                    ("tedUser", 1),
+                    ("User", 2),
+                    ("imp", 3),
+                    ("persona", 4),
+                    ("u0069", 5),
+                    (LONG, 6),
+                    ("subresource", 7),
+                    ("User", 5),
+                ],
+                8,
+            ),
+            (
+                vec![
+                    ("apiGroup", 0),
+                    ("subresource", 1),
+                    ("sub", 2),
+                    ("cluster", 3),
+                    ("anonymous", 4),
+                    ("impersonatedUser", 5),
+                    ("masters", 6),
+                    ("system", 7),
+                    ("resource", 8),
+                ],
+                9,
+            ),
+            (sixteen, 13),
+            (seventeen, 14),
         ]
+    }
+
+    #[test]
+    fn few_literals_compare_their_rarest_three_bytes() {
+        assert_eq!(Literal::new(b"impersonatedUser").anchor, 11); // `dUs`
+        assert_eq!(Literal::new(b"apiGroup").anchor, 1); // `piG`
+        assert_eq!(Literal::new(b"abc").anchor, 0);
+        assert_eq!(Literal::new(b"U").anchor, 0);
+        let literals: Vec<Literal> = SIXTEEN.iter().map(|l| Literal::new(l.as_bytes())).collect();
+        let t = Tables::new(&literals);
+        // Exact for every byte: one literal per bit, a byte past the end matches anything.
+        for (l, lit) in literals.iter().enumerate() {
+            let (g, bit) = (l / 8, 1u8 << (l % 8));
+            for k in 0..3 {
+                for b in 0..=255u8 {
+                    let set = t.low[g][k][usize::from(b & 15)] & t.high[g][k][usize::from(b >> 4)];
+                    let wanted = lit.bytes.get(lit.anchor + k).is_none_or(|&c| c == b);
+                    assert_eq!(set & bit != 0, wanted, "{l} {k} {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn literal_sets_take_every_search() {
+        let kind = |literals: &[(&str, usize)]| {
+            let rules = literals.iter().map(|l| l.1 + 1).max().unwrap();
+            let routed: Vec<usize> = (0..rules).collect();
+            let f = LineFilter::with_literals(literals, &routed, rules).unwrap();
+            let kind = match &f.search {
+                Search::One { .. } => (1, 0),
+                Search::Few { literals, .. } => (2, literals.len()),
+                Search::Many(_) => (3, 0),
+            };
+            (kind, f.cheap())
+        };
+        let sets = literal_sets();
+        let kinds: Vec<_> = sets.iter().map(|(l, _)| kind(l).0).collect();
+        assert!(kinds.contains(&(1, 0)));
+        for n in [2, 3, 4, 5, 7, 8, 9, FEW] {
+            assert!(kinds.contains(&(2, n)), "no set of {n} literals");
+        }
+        assert!(kinds.contains(&(3, 0)));
+        // Rules without literals next to them: only a cheap search is worth running.
+        assert!(kind(&[("impersonatedUser", 0)]).1);
+        assert_eq!(kind(&[("User", 0), ("sys", 1)]).1, fused_available());
+        assert!(!kind(&sets.last().unwrap().0).1);
     }
 
     fn check_block(f: &LineFilter, literals: &[(&str, usize)], rules: usize, block: &[u8]) {
@@ -989,6 +1331,9 @@ mod tests {
                 "\\u0069",
                 "\n\\u004a",
                 "system\nmasters",
+                "subresourceapiGroupimpersonatedUser",
+                "clusteranonymous\nimpersonatedUser",
+                LONG,
             ] {
                 for len in [0, 20, 31, 32, 63, 64, 65, 80, 96, 130, 200, 300] {
                     for at in 0..len {

@@ -34,7 +34,7 @@ pub struct FieldTable {
     ids: [AtomicU64; ID_SLOTS],
 }
 
-const ID_SLOTS: usize = 64;
+const ID_SLOTS: usize = 128;
 
 impl FieldTable {
     /// A table over `names`, which must be sorted and unique (the generator writes them so).
@@ -68,22 +68,27 @@ impl FieldTable {
 
     /// The id of a field name that lives as long as the program (generated code names fields
     /// with string literals): remembered by the text's address and length, which identify its
-    /// contents, so most calls cost one load.
+    /// contents, so most calls cost a load or two.
     #[inline]
     pub fn id_of(&self, name: &'static str) -> Option<usize> {
         let addr = name.as_ptr() as u64;
         // Entry: address (48 bits) | length (8) | id + 1 (8); 0 is empty. Names or ids that
-        // do not fit are not remembered.
+        // do not fit are not remembered. Two ways per set, so that two names whose addresses
+        // collide do not evict each other on every event.
         let fits = addr < 1 << 48 && name.len() < 256 && self.names.len() < 255;
         let key = addr << 16 | (name.len() as u64) << 8;
-        let slot = &self.ids[((addr >> 3) ^ (addr >> 11)) as usize % ID_SLOTS];
-        let entry = slot.load(Ordering::Relaxed);
-        if fits && entry != 0 && entry & !0xFF == key {
-            return Some((entry & 0xFF) as usize - 1);
+        let set = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize * 2;
+        for slot in &self.ids[set..set + 2] {
+            let entry = slot.load(Ordering::Relaxed);
+            if fits && entry != 0 && entry & !0xFF == key {
+                return Some((entry & 0xFF) as usize - 1);
+            }
         }
         let id = self.id(name);
         if let (true, Some(id)) = (fits, id) {
-            slot.store(key | (id as u64 + 1), Ordering::Relaxed);
+            // The empty way, else the second (the first keeps the older name).
+            let way = usize::from(self.ids[set].load(Ordering::Relaxed) != 0);
+            self.ids[set + way].store(key | (id as u64 + 1), Ordering::Relaxed);
         }
         id
     }
@@ -586,7 +591,7 @@ impl<'a> Decoder<'a, '_> {
                 if self.table.all_leaves {
                     self.value(Cont::NONE, None)?;
                 } else {
-                    self.skip()?;
+                    self.skip_value()?;
                 }
             } else {
                 let key = self.key()?;
@@ -596,7 +601,7 @@ impl<'a> Decoder<'a, '_> {
                     if self.table.all_leaves {
                         self.value(inner, None)?;
                     } else {
-                        self.skip()?;
+                        self.skip_value()?;
                     }
                 } else {
                     let led = (inner, end);
@@ -673,6 +678,17 @@ impl<'a> Decoder<'a, '_> {
                 open -= 1;
                 self.depth -= 1;
             }
+        }
+    }
+
+    /// [`skip`](Self::skip), with the commonest value, a string right at the cursor, read
+    /// without a call.
+    #[inline(always)]
+    fn skip_value(&mut self) -> Result<(), DecodeError> {
+        if self.peek() == Some(b'"') {
+            self.skip_string()
+        } else {
+            self.skip()
         }
     }
 

@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// Counters for the summary line.
@@ -224,7 +224,7 @@ impl Evaluator<'_> {
 
 /// Cuts a stream into blocks of whole lines, reading straight into reusable buffers.
 struct Blocks<'r> {
-    input: &'r mut dyn BufRead,
+    input: &'r mut (dyn BufRead + Send),
     /// The start of a line cut by the previous block.
     carry: Vec<u8>,
     eof: bool,
@@ -337,14 +337,14 @@ impl Scanner<'_> {
 
     /// Reads a stream to its end in blocks of whole lines, on `threads` workers, writing the
     /// results in input order.
-    fn stream(&mut self, name: &str, mut input: impl BufRead) -> Result<(), Failure> {
+    fn stream(&mut self, name: &str, mut input: impl BufRead + Send) -> Result<(), Failure> {
         let mut blocks = Blocks {
             input: &mut input,
             carry: Vec::new(),
             eof: false,
         };
-        let mut next_line = 1u64;
         if self.threads <= 1 {
+            let mut next_line = 1u64;
             let mut buf = Vec::new();
             while let Some(range) = blocks.next(&mut buf).map_err(Failure::Read)? {
                 let (p, lines) = self.ev.block(name, next_line, &buf[range]);
@@ -353,85 +353,104 @@ impl Scanner<'_> {
             }
             return Ok(());
         }
+        // Every worker reads its own block (in turn, under the lock, which also numbers the
+        // block and its first line), evaluates it, and sends what it produced; this thread
+        // only writes results back in input order. No thread does nothing but read, so
+        // `threads` workers keep `threads` cores busy.
         let ev = self.ev;
         let threads = self.threads;
-        type Job = (u64, u64, Vec<u8>, Range<usize>);
-        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Job>(threads);
-        let work_rx = std::sync::Mutex::new(work_rx);
+        // How far reading may run ahead of writing, in blocks.
+        let window = threads as u64 * 4;
+        let shared = Mutex::new(Reading {
+            blocks,
+            next_seq: 0,
+            next_line: 1,
+            written: 0,
+            failed: None,
+        });
+        let room = Condvar::new();
+        let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            let (done_tx, done_rx) =
-                std::sync::mpsc::sync_channel::<(u64, Produced, Vec<u8>)>(threads * 2);
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Produced)>(threads * 2);
             for _ in 0..threads {
-                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
-                scope.spawn(move || loop {
-                    let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok((seq, first, buf, range)) = job else {
-                        return;
-                    };
-                    // The reader numbered the block's lines already.
-                    let (p, _) = ev.block(name, first, &buf[range]);
-                    if done_tx.send((seq, p, buf)).is_err() {
-                        return;
+                let (shared, room, stop, done_tx) = (&shared, &room, &stop, done_tx.clone());
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let (seq, first, range) = {
+                            let mut r = shared.lock().unwrap_or_else(|e| e.into_inner());
+                            while r.next_seq >= r.written + window && !stop.load(Ordering::Relaxed)
+                            {
+                                r = room.wait(r).unwrap_or_else(|e| e.into_inner());
+                            }
+                            if r.failed.is_some() || stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            match r.blocks.next(&mut buf) {
+                                Ok(Some(range)) => {
+                                    let (seq, first) = (r.next_seq, r.next_line);
+                                    r.next_seq += 1;
+                                    r.next_line += line_count(&buf[range.clone()]);
+                                    (seq, first, range)
+                                }
+                                Ok(None) => return,
+                                Err(e) => {
+                                    r.failed = Some(e);
+                                    return;
+                                }
+                            }
+                        };
+                        // The block's lines are numbered already.
+                        let (p, _) = ev.block(name, first, &buf[range]);
+                        if done_tx.send((seq, p)).is_err() {
+                            return;
+                        }
                     }
                 });
             }
             drop(done_tx);
-            // Reads on this thread, hands blocks out, writes results back in order, and reuses
-            // the buffers that come back.
             let mut pending = std::collections::BTreeMap::new();
-            let mut spare: Vec<Vec<u8>> = Vec::new();
-            let (mut sent, mut written) = (0u64, 0u64);
+            let mut written = 0u64;
             let mut result = Ok(());
-            let mut eof = false;
-            while result.is_ok() && !(eof && written == sent) {
-                if !eof && sent - written < (threads * 2) as u64 {
-                    let mut buf = spare.pop().unwrap_or_default();
-                    match blocks.next(&mut buf) {
-                        Ok(Some(range)) => {
-                            let lines = line_count(&buf[range.clone()]);
-                            if work_tx.send((sent, next_line, buf, range)).is_err() {
-                                break;
-                            }
-                            next_line += lines;
-                            sent += 1;
-                        }
-                        Ok(None) => eof = true,
-                        Err(e) => {
-                            result = Err(Failure::Read(e));
-                            break;
-                        }
-                    }
-                    continue;
-                }
-                let Ok((seq, p, buf)) = done_rx.recv() else {
-                    break;
-                };
-                spare.push(buf);
+            // Until every worker has stopped (blocks already read are written before a read
+            // error is reported; after a write error the rest is drained unwritten).
+            for (seq, p) in done_rx.iter() {
                 pending.insert(seq, p);
                 while let Some(p) = pending.remove(&written) {
                     written += 1;
-                    if let Err(e) = self.emit(p) {
-                        result = Err(Failure::Write(e));
-                        break;
+                    if result.is_ok() {
+                        if let Err(e) = self.emit(p) {
+                            result = Err(Failure::Write(e));
+                            stop.store(true, Ordering::Relaxed);
+                        }
                     }
                 }
+                shared.lock().unwrap_or_else(|e| e.into_inner()).written = written;
+                room.notify_all();
             }
-            drop(work_tx);
-            // Blocks already read are written before a read error is reported.
-            if matches!(result, Err(Failure::Read(_))) {
-                for (seq, p, _) in done_rx.iter() {
-                    pending.insert(seq, p);
-                }
-                while let Some(p) = pending.remove(&written) {
-                    written += 1;
-                    if let Err(e) = self.emit(p) {
-                        return Err(Failure::Write(e));
-                    }
-                }
+            let failed = shared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed
+                .take();
+            match (result, failed) {
+                (Ok(()), Some(e)) => Err(Failure::Read(e)),
+                (result, _) => result,
             }
-            result
         })
     }
+}
+
+/// The reading side of a multi-threaded scan, shared by the workers under a lock.
+struct Reading<'r> {
+    blocks: Blocks<'r>,
+    /// The number of the next block read, and of its first line.
+    next_seq: u64,
+    next_line: u64,
+    /// Blocks written so far (reading waits when it runs too far ahead).
+    written: u64,
+    /// The read error that stopped reading.
+    failed: Option<io::Error>,
 }
 
 /// One input named on the command line (directories expanded).
@@ -521,7 +540,7 @@ fn walk(dir: &Path, name: &str, inputs: &mut Vec<Input>, seen: &mut HashSet<Path
 }
 
 /// A buffered reader that decompresses gzip input (recognised by its magic bytes).
-fn reader<R: Read + 'static>(inner: R) -> io::Result<Box<dyn BufRead>> {
+fn reader<R: Read + Send + 'static>(inner: R) -> io::Result<Box<dyn BufRead + Send>> {
     let mut br = BufReader::with_capacity(1 << 16, inner);
     if br.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::with_capacity(
@@ -619,7 +638,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     for input in inputs {
         let (name, result) = match input {
             Input::Stdin => {
-                let result = reader(io::stdin().lock())
+                let result = reader(io::stdin())
                     .map_err(Failure::Read)
                     .and_then(|r| sc.stream("-", r));
                 ("-".to_owned(), result)
@@ -636,7 +655,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
             Input::File { name, path } => {
                 let result = match File::open(&path) {
                     Ok(f) => {
-                        let r: Box<dyn Read> = match &sc.progress {
+                        let r: Box<dyn Read + Send> = match &sc.progress {
                             Some(pb) => Box::new(pb.wrap_read(f)),
                             None => Box::new(f),
                         };

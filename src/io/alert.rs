@@ -79,8 +79,22 @@ pub fn write_alert(
     event: &Event<'_>,
     original: &[u8],
 ) -> io::Result<()> {
+    write_alert_with(out, format, info, &rule_json(info), at, event, original)
+}
+
+/// [`write_alert`] with the rule's part of a default alert already written by
+/// [`rule_json`] (a detector writes it once per rule, not once per alert).
+pub fn write_alert_with(
+    out: &mut impl Write,
+    format: AlertFormat,
+    info: &RuleInfo,
+    rule: &str,
+    at: &Location<'_>,
+    event: &Event<'_>,
+    original: &[u8],
+) -> io::Result<()> {
     match format {
-        AlertFormat::Default => write_default(out, info, at, original),
+        AlertFormat::Default => write_default(out, rule, at, original),
         AlertFormat::Ecs => {
             let doc = ecs_alert(info, at, event, original);
             serde_json::to_writer(&mut *out, &doc)?;
@@ -93,23 +107,32 @@ fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
-fn write_default(
-    out: &mut impl Write,
-    info: &RuleInfo,
-    at: &Location<'_>,
-    original: &[u8],
-) -> io::Result<()> {
+/// The `rule` object of a default alert: `{"id":…,"title":…,"level":…,"tags":[…]}`.
+pub fn rule_json(info: &RuleInfo) -> String {
     let level = info
         .level
         .map_or_else(|| "null".to_owned(), |l| json_str(l.as_str()));
     let tags: Vec<String> = info.tags.iter().map(|t| json_str(t)).collect();
-    write!(
-        out,
-        "{{\"rule\":{{\"id\":{},\"title\":{},\"level\":{},\"tags\":[{}]}},\"input\":{{\"file\":{},\"line\":{}",
+    format!(
+        "{{\"id\":{},\"title\":{},\"level\":{},\"tags\":[{}]}}",
         json_str(info.id),
         json_str(info.title),
         level,
-        tags.join(","),
+        tags.join(",")
+    )
+}
+
+fn write_default(
+    out: &mut impl Write,
+    rule: &str,
+    at: &Location<'_>,
+    original: &[u8],
+) -> io::Result<()> {
+    out.write_all(b"{\"rule\":")?;
+    out.write_all(rule.as_bytes())?;
+    write!(
+        out,
+        ",\"input\":{{\"file\":{},\"line\":{}",
         json_str(at.file),
         at.line
     )?;

@@ -165,6 +165,8 @@ pub struct Detector {
     other_rules: Vec<usize>,
     dedupe: Option<Mutex<Dedupe>>,
     counters: Vec<RuleCounters>,
+    /// Each rule's part of a default alert, written once.
+    rule_json: Vec<String>,
 }
 
 impl Detector {
@@ -182,6 +184,7 @@ impl Detector {
             other_rules: route(&options.json_logsource),
             dedupe: options.dedupe_window.map(|n| Mutex::new(Dedupe::new(n))),
             counters: rules.iter().map(|_| RuleCounters::default()).collect(),
+            rule_json: rules.iter().map(|r| alert::rule_json(r.info)).collect(),
         }
     }
 
@@ -286,10 +289,11 @@ impl Detector {
                 remembered.push(key);
             }
             // Writing into a Vec cannot fail.
-            let _ = alert::write_alert(
+            let _ = alert::write_alert_with(
                 out,
                 self.options.alert_format,
                 rule.info,
+                &self.rule_json[i],
                 at,
                 &decoded.event,
                 &decoded.original,

@@ -447,10 +447,16 @@ impl<'a> Decoder<'a, '_> {
         let (mut end, mut cont) = (None, Cont::NONE);
         for (k, name) in (lo..hi).zip(&names[lo..hi]) {
             let rest = &name.as_bytes()[off..];
-            if rest.len() < key.len() || !bytes_eq(&rest[..key.len()], key) {
+            // The name must end, or have a dot, where the key ends: checked first, it rules
+            // out most names without comparing bytes.
+            let after = rest.get(key.len());
+            if !matches!(after, None | Some(b'.'))
+                || rest.len() < key.len()
+                || !bytes_eq(&rest[..key.len()], key)
+            {
                 continue;
             }
-            match rest.get(key.len()) {
+            match after {
                 None => end = Some(k as u16),
                 Some(b'.') => {
                     if cont.hi == 0 {

@@ -491,30 +491,29 @@ impl<'a> Decoder<'a, '_> {
                 self.depth -= 1;
             }
             Some(b'[') => self.array(|d| d.value(cont, end))?,
-            Some(b'"') => {
-                if end.is_some() || self.table.all_leaves {
-                    let s = self.string()?;
-                    self.record(end, Scalar::Str(s));
-                } else {
-                    self.skip_string()?;
-                }
+            // A scalar is built only when some field ends here or every leaf is kept.
+            Some(b'"') if end.is_some() || self.table.all_leaves => {
+                let s = self.string()?;
+                self.record(end, Scalar::Str(s));
             }
-            Some(b't') => {
-                self.literal(b"true")?;
-                self.record(end, Scalar::Bool(true));
-            }
-            Some(b'f') => {
-                self.literal(b"false")?;
-                self.record(end, Scalar::Bool(false));
-            }
-            Some(b'n') => {
-                self.literal(b"null")?;
-                self.record(end, Scalar::Null);
-            }
-            Some(b'-' | b'0'..=b'9') => {
+            Some(b'-' | b'0'..=b'9') if end.is_some() || self.table.all_leaves => {
                 let n = self.number()?;
                 self.record(end, Scalar::Num(n));
             }
+            Some(b't' | b'f' | b'n') if end.is_some() || self.table.all_leaves => {
+                let v = match self.s[self.i] {
+                    b't' => (b"true".as_slice(), Scalar::Bool(true)),
+                    b'f' => (b"false".as_slice(), Scalar::Bool(false)),
+                    _ => (b"null".as_slice(), Scalar::Null),
+                };
+                self.literal(v.0)?;
+                self.record(end, v.1);
+            }
+            Some(b'"') => self.skip_string()?,
+            Some(b'-' | b'0'..=b'9') => self.skip_number()?,
+            Some(b't') => self.literal(b"true")?,
+            Some(b'f') => self.literal(b"false")?,
+            Some(b'n') => self.literal(b"null")?,
             Some(_) => return Err(self.err("expected value")),
             None => return Err(self.err("EOF while parsing a value")),
         }

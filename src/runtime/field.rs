@@ -98,6 +98,14 @@ impl Num<'_> {
                 }
                 _ => n.as_f64().unwrap_or(f64::NAN),
             },
+            // A JSON integer of up to 18 digits, not negative, already is its decimal form
+            // (JSON allows no leading zeros).
+            Num::Text(t)
+                if !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                buf.push_str(t);
+                return;
+            }
             Num::Text(t) => {
                 let integral = !t.contains(['.', 'e', 'E']);
                 match (integral, t.parse::<i64>(), t.parse::<u64>()) {

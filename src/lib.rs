@@ -7,6 +7,8 @@
 
 pub mod io;
 pub mod runtime;
+#[cfg(test)]
+mod test_rng;
 
 /// The generated rule modules (see `generated/` for a committed copy of this code).
 #[allow(

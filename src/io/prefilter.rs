@@ -1038,21 +1038,7 @@ mod tests {
         (total, lines, index, bits)
     }
 
-    /// A small xorshift generator (no dependency).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng;
 
     const PIECES: &[&str] = &[
         "impersonatedUser",

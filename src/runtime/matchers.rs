@@ -369,18 +369,7 @@ mod tests {
 
     // ---- differential tests ------------------------------------------------
 
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng as XorShift;
 
     const ALPHABET: [char; 9] = ['a', 'b', 'A', 'ä', 'Ä', 'k', '\u{212A}', 'ß', 'Ⱥ'];
 

@@ -15,19 +15,7 @@ const WIDE: &[&str] = &[
     "d", "d.e", "k", "x/y", "zz",
 ];
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
     let pick = if depth > 3 { r.below(5) } else { r.below(8) };
@@ -44,7 +32,7 @@ fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
                 "\"a long string with é, € and 😀 past sixteen bytes\"",
                 "\"0123456789abcdef0123456789\\\"quoted\\\" after the first block\"",
             ];
-            out.push_str(S[r.below(S.len() as u64) as usize]);
+            out.push_str(S[r.below(S.len())]);
         }
         1 => {
             const N: &[&str] = &[
@@ -57,9 +45,9 @@ fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
                 "12345678901234567890",
                 "2.50",
             ];
-            out.push_str(N[r.below(N.len() as u64) as usize]);
+            out.push_str(N[r.below(N.len())]);
         }
-        2 => out.push_str(["true", "false"][r.below(2) as usize]),
+        2 => out.push_str(["true", "false"][r.below(2)]),
         3 => out.push_str("null"),
         4 => out.push_str("\"plain\""),
         5 | 6 => gen_object(r, depth + 1, out),
@@ -85,7 +73,7 @@ fn gen_object(r: &mut Rng, depth: u32, out: &mut String) {
     let n = r.below(5);
     let mut used = Vec::new();
     for i in 0..n {
-        let k = KEYS[r.below(KEYS.len() as u64) as usize];
+        let k = KEYS[r.below(KEYS.len())];
         if used.contains(&k) {
             continue;
         }
@@ -204,10 +192,10 @@ fn mutated_lines_are_accepted_and_rejected_like_a_full_parse() {
         gen_object(&mut r, 0, &mut line);
         let mut bytes = line.into_bytes();
         for _ in 0..1 + r.below(3) {
-            let at = r.below(bytes.len() as u64 + 1) as usize;
+            let at = r.below(bytes.len() + 1);
             match r.below(3) {
-                0 if at < bytes.len() => bytes[at] = BYTES[r.below(BYTES.len() as u64) as usize],
-                1 => bytes.insert(at, BYTES[r.below(BYTES.len() as u64) as usize]),
+                0 if at < bytes.len() => bytes[at] = BYTES[r.below(BYTES.len())],
+                1 => bytes.insert(at, BYTES[r.below(BYTES.len())]),
                 _ => bytes.truncate(at.max(1)),
             }
         }
@@ -302,13 +290,13 @@ fn non_ascii_and_bad_utf8_are_judged_like_a_full_parse() {
         gen_object(&mut r, 0, &mut line);
         let mut bytes = line.into_bytes();
         for _ in 0..1 + r.below(3) {
-            let at = r.below(bytes.len() as u64 + 1) as usize;
-            let b = BYTES[r.below(BYTES.len() as u64) as usize];
+            let at = r.below(bytes.len() + 1);
+            let b = BYTES[r.below(BYTES.len())];
             match r.below(3) {
                 0 if at < bytes.len() => bytes[at] = b,
                 1 => bytes.insert(at, b),
                 _ => {
-                    let c = ["é", "€", "😀"][r.below(3) as usize];
+                    let c = ["é", "€", "😀"][r.below(3)];
                     bytes.splice(at..at, c.bytes());
                 }
             }

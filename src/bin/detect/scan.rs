@@ -4,7 +4,9 @@
 use crate::{usage_error, InputFormatArg, ScanArgs};
 use detections::io::alert::Location;
 use detections::io::detector::{DedupeKey, Detector, Tally};
-use detections::io::input::{decode_line, decode_single, trim_json_whitespace, Format, Source};
+use detections::io::input::{
+    decode_line, decode_single, trim_json_whitespace, Decoded, Format, Source,
+};
 use detections::io::prefilter::{line_count, line_starts, Hits, LineFilter};
 use detections::runtime::Shape;
 use detections::RULES;
@@ -65,6 +67,28 @@ struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
+    /// Runs the candidate rules over one event and counts it, its alerts and duplicates.
+    fn event(
+        &self,
+        decoded: &Decoded<'_>,
+        at: &Location<'_>,
+        candidates: Option<&[u64]>,
+        keys: &mut Vec<DedupeKey>,
+        p: &mut Produced,
+    ) {
+        p.counts.events += 1;
+        let o = self.det.evaluate_candidates(
+            decoded,
+            at,
+            &mut p.alerts,
+            keys,
+            candidates,
+            &mut p.tally,
+        );
+        p.counts.alerts += o.alerts;
+        p.counts.duplicates += o.duplicates;
+    }
+
     /// Evaluates one physical line (with or without its newline).
     fn line(
         &self,
@@ -83,22 +107,12 @@ impl Evaluator<'_> {
         if let Some(single) = decode_single(line, self.format) {
             match single {
                 Ok(decoded) => {
-                    p.counts.events += 1;
                     let at = Location {
                         file: name,
                         line: line_no,
                         item: None,
                     };
-                    let o = self.det.evaluate_candidates(
-                        &decoded,
-                        &at,
-                        &mut p.alerts,
-                        keys,
-                        candidates,
-                        &mut p.tally,
-                    );
-                    p.counts.alerts += o.alerts;
-                    p.counts.duplicates += o.duplicates;
+                    self.event(&decoded, &at, candidates, keys, p);
                 }
                 Err(e) => {
                     p.counts.bad += 1;
@@ -118,22 +132,12 @@ impl Evaluator<'_> {
                 for item in items {
                     match item.result {
                         Ok(decoded) => {
-                            p.counts.events += 1;
                             let at = Location {
                                 file: name,
                                 line: line_no,
                                 item: item.item,
                             };
-                            let o = self.det.evaluate_candidates(
-                                &decoded,
-                                &at,
-                                &mut p.alerts,
-                                keys,
-                                candidates,
-                                &mut p.tally,
-                            );
-                            p.counts.alerts += o.alerts;
-                            p.counts.duplicates += o.duplicates;
+                            self.event(&decoded, &at, candidates, keys, p);
                         }
                         Err(e) => match item.item {
                             Some(i) => {

@@ -154,7 +154,7 @@ impl<'a> Event<'a> {
         let name = path.name_for(self.shape);
         match &self.repr {
             Repr::Tree(root) => field::any_leaf(root, name, &mut f),
-            Repr::Decoded(slots, table) => match field_id(table, name) {
+            Repr::Decoded(slots, table) => match table.id_of(name) {
                 Some(id) => slots.leaves(id).any(|s| f(leaf(s))),
                 None => false,
             },
@@ -176,9 +176,7 @@ impl<'a> Event<'a> {
         let name = path.name_for(self.shape);
         match &self.repr {
             Repr::Tree(root) => field::exists(root, name),
-            Repr::Decoded(slots, table) => {
-                field_id(table, name).is_some_and(|id| slots.present(id))
-            }
+            Repr::Decoded(slots, table) => table.id_of(name).is_some_and(|id| slots.present(id)),
         }
     }
 
@@ -203,12 +201,6 @@ impl<'a> Event<'a> {
                 .any(|s| with_text(leaf(s), &mut buf, &mut f)),
         }
     }
-}
-
-/// A field's id in a table (remembered by the table, see [`FieldTable::id_of`]).
-#[inline]
-fn field_id(table: &'static FieldTable, name: &'static str) -> Option<usize> {
-    table.id_of(name)
 }
 
 thread_local! {

@@ -315,6 +315,17 @@ fn memchr_count(path: &Path, needle: &[u8]) -> io::Result<u64> {
     }
 }
 
+/// The lines of the file that are UTF-8 and satisfy `keep`.
+fn count_lines(path: &Path, mut keep: impl FnMut(&str) -> bool) -> io::Result<u64> {
+    let mut n = 0u64;
+    for_each_line(path, |line| {
+        if utf8(line).is_some_and(&mut keep) {
+            n += 1;
+        }
+    })?;
+    Ok(n)
+}
+
 fn utf8(line: &[u8]) -> Option<&str> {
     std::str::from_utf8(line).ok()
 }
@@ -755,34 +766,12 @@ fn run_engine(env: &Env<'_>, kind: Kind) -> Result<Sample, String> {
         Kind::OursParallel => run_detect(env.detect, Some(2), path),
         Kind::Floor => timed(|| memchr_count(path, b"impersonatedUser")),
         Kind::Parse => timed(|| {
-            let mut n = 0u64;
-            for_each_line(path, |line| {
-                if let Some(s) = utf8(line) {
-                    if serde_json::from_str::<serde_json::Value>(s).is_ok() {
-                        n += 1;
-                    }
-                }
-            })?;
-            Ok(n)
+            count_lines(path, |s| {
+                serde_json::from_str::<serde_json::Value>(s).is_ok()
+            })
         }),
-        Kind::HandFlagship => timed(|| {
-            let mut n = 0u64;
-            for_each_line(path, |line| {
-                if utf8(line).is_some_and(handwritten::flagship) {
-                    n += 1;
-                }
-            })?;
-            Ok(n)
-        }),
-        Kind::HandRead => timed(|| {
-            let mut n = 0u64;
-            for_each_line(path, |line| {
-                if utf8(line).is_some_and(handwritten::read_pods_or_secrets) {
-                    n += 1;
-                }
-            })?;
-            Ok(n)
-        }),
+        Kind::HandFlagship => timed(|| count_lines(path, handwritten::flagship)),
+        Kind::HandRead => timed(|| count_lines(path, handwritten::read_pods_or_secrets)),
         Kind::SigmaRust => {
             let sr = env.sigma_rust.ok_or("sigma-rust not loaded")?;
             timed(|| sr.scan(path))

@@ -31,9 +31,20 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
 
 /// Byte literals: every line this rule can match contains one of them (outside `\u00XX`
 /// escapes, which make a line a candidate for every rule). `None`: the rule reads every line.
+/// Fields every event it can match reaches (`fields_*`): a decoded event lacking one skips it.
 pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
     raw: ::core::option::Option::Some(&["impersonatedUser"]),
     ecs: ::core::option::Option::Some(&["impersonatedUser"]),
+    fields_raw: &[
+        "annotations.authorization.k8s.io/decision",
+        "impersonatedUser.username",
+        "verb",
+    ],
+    fields_ecs: &[
+        "kubernetes.audit.annotations.authorization_k8s_io/decision",
+        "kubernetes.audit.impersonatedUser.username",
+        "kubernetes.audit.verb",
+    ],
 };
 
 /// True when the event matches the rule's condition:

@@ -133,6 +133,10 @@ pub struct Prefilter {
     pub raw: Option<Vec<String>>,
     /// For ECS documents.
     pub ecs: Option<Vec<String>>,
+    /// Fields every event the rule can match reaches, as named in raw events.
+    pub fields_raw: Vec<String>,
+    /// The same, as named in ECS documents.
+    pub fields_ecs: Vec<String>,
 }
 
 impl Rule {

@@ -160,14 +160,19 @@ pub fn generate_with(
                 })
                 .collect();
         }
-        let raw = prefilter::literals(rule, &|f| f.to_owned());
-        let ecs = prefilter::literals(rule, &|f| {
+        let raw_name = |f: &str| f.to_owned();
+        let ecs_name = |f: &str| {
             rule.ecs_fields
                 .get(f)
                 .cloned()
                 .unwrap_or_else(|| f.to_owned())
-        });
-        rule.prefilter = ir::Prefilter { raw, ecs };
+        };
+        rule.prefilter = ir::Prefilter {
+            raw: prefilter::literals(rule, &raw_name),
+            ecs: prefilter::literals(rule, &ecs_name),
+            fields_raw: prefilter::required_fields(rule, &raw_name),
+            fields_ecs: prefilter::required_fields(rule, &ecs_name),
+        };
     }
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {

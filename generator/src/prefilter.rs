@@ -9,6 +9,7 @@
 //! candidate for every rule. Negations, `null` and missing-field tests never yield literals.
 
 use crate::ir::{Case, Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
+use std::collections::BTreeSet;
 
 /// Words nearly every audit event holds, raw or as an ECS document (keys, and the parts of
 /// names every event has, such as `audit` in `audit.k8s.io/v1` and in `kubernetes.audit.*`):
@@ -58,6 +59,51 @@ pub fn literals(rule: &Rule, name_of: &dyn Fn(&str) -> String) -> Option<Vec<Str
     req.sort();
     req.dedup();
     Some(req)
+}
+
+/// The fields every event `rule` can match reaches (with any value), named by `name_of`,
+/// sorted: those a positive test needs, in every branch of the condition. The runtime skips
+/// the rule on a decoded event that lacks one, without running its matcher.
+pub fn required_fields(rule: &Rule, name_of: &dyn Fn(&str) -> String) -> Vec<String> {
+    needed(rule, &rule.condition)
+        .into_iter()
+        .map(|f| name_of(&f))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The fields `e` cannot hold without (by their names in the rule).
+fn needed(rule: &Rule, e: &Expr) -> BTreeSet<String> {
+    match e {
+        Expr::Sel(i) => rule.selections.get(*i).map_or_else(BTreeSet::new, |sel| {
+            common(sel.alternatives.iter().map(|alt| {
+                alt.iter()
+                    .filter(|c| clause_needs_field(c))
+                    .filter_map(|c| c.field.clone())
+                    .collect()
+            }))
+        }),
+        Expr::And(xs) => xs.iter().flat_map(|x| needed(rule, x)).collect(),
+        Expr::Or(xs) => common(xs.iter().map(|x| needed(rule, x))),
+        Expr::Not(_) => BTreeSet::new(),
+    }
+}
+
+/// The fields in every one of `sets` (none when there are no sets).
+fn common(mut sets: impl Iterator<Item = BTreeSet<String>>) -> BTreeSet<String> {
+    let first = sets.next().unwrap_or_default();
+    sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect())
+}
+
+/// Whether the clause holds only when its field is reached: `|exists: true`, or a positive
+/// test with a group that `null` (which a missing field satisfies) is not in.
+fn clause_needs_field(c: &Clause) -> bool {
+    match &c.test {
+        Test::Exists(present) => *present,
+        Test::Match { negate: true, .. } => false,
+        Test::Match { groups, .. } => !groups.iter().all(|g| g.contains(&Pattern::Null)),
+    }
 }
 
 fn expr(rule: &Rule, e: &Expr, name_of: &dyn Fn(&str) -> String) -> Req {
@@ -178,6 +224,68 @@ mod tests {
         let (set, d) = crate::lower(&[src], "rules");
         assert!(!d.has_errors(), "{d}");
         literals(&set.rules[0], &|f| f.to_owned())
+    }
+
+    fn fields(yaml: &str) -> Vec<String> {
+        let src = SourceFile {
+            rel_path: "r.yml".into(),
+            text: format!("title: t\nlogsource:\n    product: kubernetes\n{yaml}"),
+        };
+        let (set, d) = crate::lower(&[src], "rules");
+        assert!(!d.has_errors(), "{d}");
+        required_fields(&set.rules[0], &|f| f.to_owned())
+    }
+
+    #[test]
+    fn required_fields_are_those_every_branch_tests_positively() {
+        // AND: all of them; a list of maps (OR): those in every map.
+        assert_eq!(
+            fields("detection:\n    sel:\n        - verb: get\n          objectRef.resource: pods\n        - verb: list\n    condition: sel\n"),
+            ["verb"]
+        );
+        assert_eq!(
+            fields("detection:\n    a:\n        verb: get\n    b:\n        objectRef.resource: pods\n    condition: a and b\n"),
+            ["objectRef.resource", "verb"]
+        );
+        assert_eq!(
+            fields("detection:\n    a:\n        verb: get\n        user.username: x\n    b:\n        verb: list\n    condition: a or b\n"),
+            ["verb"]
+        );
+        assert_eq!(
+            fields("detection:\n    a:\n        impersonatedUser.username: '*'\n    f:\n        user.username: x\n    condition: a and not f\n"),
+            ["impersonatedUser.username"]
+        );
+        assert_eq!(
+            fields("detection:\n    a:\n        requestObject|exists: true\n    condition: a\n"),
+            ["requestObject"]
+        );
+    }
+
+    #[test]
+    fn tests_a_missing_field_passes_require_nothing() {
+        for test in [
+            "verb: null",
+            "verb: [null, get]",
+            "verb|exists: false",
+            "verb|neq: get",
+            "'|contains': needle",
+        ] {
+            assert_eq!(
+                fields(&format!(
+                    "detection:\n    a:\n        {test}\n    condition: a\n"
+                )),
+                Vec::<String>::new(),
+                "{test}"
+            );
+        }
+        assert_eq!(
+            fields("detection:\n    a:\n        verb: get\n    condition: not a\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            fields("detection:\n    keywords:\n        - needle\n    condition: keywords\n"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -262,6 +262,11 @@ impl Detector {
                 continue;
             }
             let rule = &self.rules[i];
+            // A decoded event without a field the rule needs skips it unevaluated.
+            let needs = (rule.prefilter.fields_raw, rule.prefilter.fields_ecs);
+            if !decoded.event.reaches_all(needs.0, needs.1) {
+                continue;
+            }
             let counters = &self.counters[i];
             tally.evaluated[i] += 1;
             if !(rule.matches)(&decoded.event) {

@@ -187,6 +187,25 @@ impl<'a> Event<'a> {
         !self.any_leaf(path, |leaf| !matches!(leaf, Leaf::Null))
     }
 
+    /// False when the event was decoded and does not reach one of the fields named (`raw` in
+    /// raw events, `ecs` in ECS documents): a rule that needs them cannot match it. True for a
+    /// parsed event, and for names the decoder was not asked to keep.
+    #[inline]
+    pub fn reaches_all(&self, raw: &[&'static str], ecs: &[&'static str]) -> bool {
+        match &self.repr {
+            Repr::Tree(_) => true,
+            Repr::Decoded(slots, table) => {
+                let names = match self.shape {
+                    Shape::Raw => raw,
+                    Shape::Ecs => ecs,
+                };
+                names
+                    .iter()
+                    .all(|name| table.id_of(name).is_none_or(|id| slots.present(id)))
+            }
+        }
+    }
+
     /// True when the text form of some leaf anywhere in the event satisfies `f` (keywords).
     #[inline]
     pub fn any_text_anywhere(&self, mut f: impl FnMut(&str) -> bool) -> bool {

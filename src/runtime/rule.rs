@@ -84,4 +84,9 @@ pub struct Prefilter {
     pub raw: Option<&'static [&'static str]>,
     /// For ECS documents.
     pub ecs: Option<&'static [&'static str]>,
+    /// Fields every event the rule can match reaches (with any value), as named in raw
+    /// events: a decoded event lacking one skips the rule without running its matcher.
+    pub fields_raw: &'static [&'static str],
+    /// The same, as named in ECS documents.
+    pub fields_ecs: &'static [&'static str],
 }

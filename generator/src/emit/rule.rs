@@ -92,15 +92,22 @@ fn prefilter(rule: &Rule) -> TokenStream {
     let doc = Doc::default()
         .line("Byte literals: every line this rule can match contains one of them (outside `\\u00XX`")
         .line("escapes, which make a line a candidate for every rule). `None`: the rule reads every line.")
+        .line("Fields every event it can match reaches (`fields_*`): a decoded event lacking one skips it.")
         .tokens();
     let side = |lits: &Option<Vec<String>>| match lits {
         Some(l) => quote!(::core::option::Option::Some(&[#(#l),*])),
         None => quote!(::core::option::Option::None),
     };
     let (raw, ecs) = (side(&rule.prefilter.raw), side(&rule.prefilter.ecs));
+    let (fields_raw, fields_ecs) = (&rule.prefilter.fields_raw, &rule.prefilter.fields_ecs);
     quote! {
         #doc
-        pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter { raw: #raw, ecs: #ecs };
+        pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
+            raw: #raw,
+            ecs: #ecs,
+            fields_raw: &[#(#fields_raw),*],
+            fields_ecs: &[#(#fields_ecs),*],
+        };
     }
 }
 

@@ -212,7 +212,7 @@ fn fast_and_reference_paths_agree_when_a_rule_has_no_literal() {
         return;
     };
     // The flagship (one literal) beside a rule no byte string can filter: every line is
-    // parsed, and the flagship runs only on lines holding its literal.
+    // parsed, and the flagship runs only on events that reach every field it needs.
     let rules = common::root().join("target/fast-path/mixed-rules");
     let _ = std::fs::remove_dir_all(&rules);
     std::fs::create_dir_all(&rules).expect("rules dir");

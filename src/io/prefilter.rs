@@ -186,70 +186,33 @@ pub struct LineFilter {
     words: usize,
     /// The CPU has what the fused pass needs (AVX2 and POPCNT on x86-64); decided once.
     fused: bool,
-    /// The rules without literals, which every line is a candidate for (bit i = rule i).
-    always: Option<Vec<u64>>,
 }
 
 const SENTINEL: &[u8] = b"\\u00";
 
 impl LineFilter {
     /// A filter over `rules` restricted to `routed` (the rules that run on this input), for
-    /// lines of the given shapes. A routed rule without a literal for one of the shapes runs
-    /// on every line (see [`LineFilter::always`]); the others only on lines holding one of
-    /// their literals. `None` when no routed rule has literals: every line is parsed and
-    /// every rule runs.
+    /// lines of the given shapes: each rule runs only on lines holding one of its literals.
+    /// `None` when some routed rule has no literal for one of the shapes: then every line is
+    /// parsed and every rule runs (a decoded event still skips the rules needing a field it
+    /// lacks, at the cost of a bit test, which is cheaper than a search over every byte).
     pub fn new(rules: &[Rule], routed: &[usize], shapes: &[Shape]) -> Option<LineFilter> {
         let mut literals: Vec<(&str, usize)> = Vec::new();
-        let mut always = Vec::new();
         for &i in routed {
-            let lits: Option<Vec<&str>> = shapes
+            let lits = shapes
                 .iter()
                 .map(|shape| match shape {
                     Shape::Raw => rules[i].prefilter.raw,
                     Shape::Ecs => rules[i].prefilter.ecs,
                 })
-                .collect::<Option<Vec<_>>>()
-                .map(|per_shape| per_shape.concat());
-            match lits {
-                Some(lits) => literals.extend(lits.iter().map(|l| (*l, i))),
-                None => always.push(i),
-            }
+                .collect::<Option<Vec<_>>>()?
+                .concat();
+            literals.extend(lits.iter().map(|l| (*l, i)));
         }
         if literals.is_empty() {
             return None;
         }
-        let mut filter = LineFilter::with_literals(&literals, routed, rules.len())?;
-        if !always.is_empty() {
-            // Every line is parsed anyway: searching for the literals only pays when the
-            // search is cheap.
-            if !filter.cheap() {
-                return None;
-            }
-            let mut bits = vec![0u64; filter.words];
-            for i in always {
-                bits[i / 64] |= 1 << (i % 64);
-            }
-            filter.always = Some(bits);
-        }
-        Some(filter)
-    }
-
-    /// Whether the search costs little next to parsing every line: one literal, or up to
-    /// [`FEW`] found by the fused pass. More literals, or several without the fused pass,
-    /// cost an Aho-Corasick pass over every byte, more than running the rules they spare.
-    fn cheap(&self) -> bool {
-        match self.search {
-            Search::One { .. } => true,
-            Search::Few { .. } => self.fused,
-            Search::Many(_) => false,
-        }
-    }
-
-    /// The rules that run on every line (bit i = rule i), when some routed rule has no
-    /// literal: then every line is parsed, and only these rules and those whose literals the
-    /// line holds are run on it.
-    pub fn always(&self) -> Option<&[u64]> {
-        self.always.as_deref()
+        LineFilter::with_literals(&literals, routed, rules.len())
     }
 
     /// A filter for `(literal, rule)` pairs; `routed` are the rules a hiding escape makes
@@ -304,7 +267,6 @@ impl LineFilter {
             filtered: routed.to_vec(),
             words: rules.div_ceil(64).max(1),
             fused: fused_available(),
-            always: None,
         })
     }
 }
@@ -1247,24 +1209,19 @@ mod tests {
             let rules = literals.iter().map(|l| l.1 + 1).max().unwrap();
             let routed: Vec<usize> = (0..rules).collect();
             let f = LineFilter::with_literals(literals, &routed, rules).unwrap();
-            let kind = match &f.search {
+            match &f.search {
                 Search::One { .. } => (1, 0),
                 Search::Few { literals, .. } => (2, literals.len()),
                 Search::Many(_) => (3, 0),
-            };
-            (kind, f.cheap())
+            }
         };
         let sets = literal_sets();
-        let kinds: Vec<_> = sets.iter().map(|(l, _)| kind(l).0).collect();
+        let kinds: Vec<_> = sets.iter().map(|(l, _)| kind(l)).collect();
         assert!(kinds.contains(&(1, 0)));
         for n in [2, 3, 4, 5, 7, 8, 9, FEW] {
             assert!(kinds.contains(&(2, n)), "no set of {n} literals");
         }
         assert!(kinds.contains(&(3, 0)));
-        // Rules without literals next to them: only a cheap search is worth running.
-        assert!(kind(&[("impersonatedUser", 0)]).1);
-        assert_eq!(kind(&[("User", 0), ("sys", 1)]).1, fused_available());
-        assert!(!kind(&sets.last().unwrap().0).1);
     }
 
     fn check_block(f: &LineFilter, literals: &[(&str, usize)], rules: usize, block: &[u8]) {

@@ -181,32 +181,6 @@ impl Evaluator<'_> {
         };
         let mut hits = Hits::default();
         let total = filter.hits(block, &mut hits);
-        if let Some(always) = filter.always() {
-            // Some rule runs on every line: each line is parsed, and runs those rules plus
-            // the ones whose literals it holds.
-            let mut starts = Vec::new();
-            line_starts(block, &mut starts);
-            let mut rules = always.to_vec();
-            let mut next_hit = hits.index.iter().enumerate().peekable();
-            for (i, w) in starts.windows(2).enumerate() {
-                rules.copy_from_slice(always);
-                if let Some((k, _)) = next_hit.next_if(|&(_, &index)| index == i as u64) {
-                    for (r, h) in rules.iter_mut().zip(hits.rules(k)) {
-                        *r |= h;
-                    }
-                }
-                self.line(
-                    name,
-                    first_line + i as u64,
-                    &block[w[0]..w[1]],
-                    Some(&rules),
-                    &mut keys,
-                    &mut p,
-                );
-            }
-            debug_assert_eq!(starts.len() as u64 - 1, total);
-            return (p, total);
-        }
         // Only the lines holding a literal are looked at; the others are counted as skipped
         // (blank lines among them).
         for (k, (&(start, end), &index)) in hits.lines.iter().zip(&hits.index).enumerate() {

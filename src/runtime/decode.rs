@@ -69,7 +69,7 @@ impl FieldTable {
     /// The id of a field name that lives as long as the program (generated code names fields
     /// with string literals): remembered by the text's address and length, which identify its
     /// contents, so most calls cost a load or two.
-    #[inline]
+    #[inline(always)]
     pub fn id_of(&self, name: &'static str) -> Option<usize> {
         let addr = name.as_ptr() as u64;
         // Entry: address (48 bits) | length (8) | id + 1 (8); 0 is empty. Names or ids that
@@ -137,7 +137,7 @@ impl<'a> Slots<'a> {
     }
 
     /// The leaves of the field with this id, in document order.
-    #[inline]
+    #[inline(always)]
     pub fn leaves(&self, id: usize) -> impl Iterator<Item = &Scalar<'a>> {
         let first = self.chains.get(id).map_or(0, |c| c.0);
         std::iter::successors((first != 0).then_some(first), |&at| {
@@ -584,6 +584,9 @@ impl<'a> Decoder<'a, '_> {
             return Ok(());
         }
         let base = self.slots.keys.len();
+        // One bit per matched key, by what it leads to: a key is compared with the earlier
+        // ones only when its bit is already set (so, nearly never).
+        let mut seen = 0u64;
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -610,9 +613,11 @@ impl<'a> Decoder<'a, '_> {
                     }
                 } else {
                     let led = (inner, end);
-                    if self.slots.keys[base..].contains(&led) {
+                    let bit = 1u64 << ((inner.lo ^ inner.off ^ end.map_or(0x3f, usize::from)) & 63);
+                    if seen & bit != 0 && self.slots.keys[base..].contains(&led) {
                         self.duplicate = true; // reported once the whole line is validated
                     }
+                    seen |= bit;
                     self.slots.keys.push(led);
                     self.value(inner, end)?;
                 }

@@ -164,10 +164,20 @@ impl<'a> Event<'a> {
     /// True when some string, number or boolean reached by `path` satisfies `f` on its text
     /// form (numbers in decimal, booleans as `true` / `false`). `null` and objects have no
     /// text form and never match.
-    #[inline]
+    #[inline(always)]
     pub fn any_text(&self, path: FieldPath, mut f: impl FnMut(&str) -> bool) -> bool {
         let mut buf = String::new();
-        self.any_leaf(path, |leaf| with_text(leaf, &mut buf, &mut f))
+        match &self.repr {
+            // Strings, the common leaf, straight from the slots.
+            Repr::Decoded(slots, table) => match table.id_of(path.name_for(self.shape)) {
+                Some(id) => slots.leaves(id).any(|s| match s {
+                    Scalar::Str(v) => f(v),
+                    other => with_text(leaf(other), &mut buf, &mut f),
+                }),
+                None => false,
+            },
+            Repr::Tree(_) => self.any_leaf(path, |leaf| with_text(leaf, &mut buf, &mut f)),
+        }
     }
 
     /// True when `path` reaches anything at all, `null`, `[]` and `{}` included (`|exists`).

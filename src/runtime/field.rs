@@ -76,7 +76,10 @@ impl Num<'_> {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Num::Json(n) => n.as_f64(),
-            Num::Text(t) => t.parse().ok(),
+            Num::Text(t) => match plain_integer(t) {
+                Some(n) => Some(n as f64),
+                None => t.parse().ok(),
+            },
         }
     }
 
@@ -123,6 +126,18 @@ impl Num<'_> {
         };
         python_float(float, buf);
     }
+}
+
+/// The value of a JSON integer of up to 15 digits, not negative (exactly an `f64`, so the
+/// float parse is not needed).
+#[inline]
+fn plain_integer(t: &str) -> Option<u64> {
+    if t.is_empty() || t.len() > 15 {
+        return None;
+    }
+    t.bytes().try_fold(0u64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
 }
 
 /// Writes `f` as Python's `repr` does: shortest round-trip digits, `.0` on integral values,

@@ -69,10 +69,26 @@ fn prefix_len_ci(hay: &str, needle: &str) -> Option<usize> {
 }
 
 /// hay == needle, case-insensitively (needle pre-folded).
-#[inline]
+#[inline(always)]
 pub fn eq_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    // An ASCII hay folds byte for byte, so it can only match a needle of its length.
+    if h.len() == n.len() && h.is_ascii() {
+        return ascii_eq(h, n);
+    }
+    // A char folding to an ASCII one is one byte, or three (the Kelvin sign): a shorter hay
+    // cannot match an ASCII needle.
+    if h.len() < n.len() && n.is_ascii() {
+        return false;
+    }
+    eq_ci_wide(hay, needle)
+}
+
+/// [`eq_ci`] when the lengths differ or the hay is not all ASCII.
+#[inline(never)]
+fn eq_ci_wide(hay: &str, needle: &str) -> bool {
     if hay.is_ascii() {
-        return ascii_eq(hay.as_bytes(), needle.as_bytes());
+        return false;
     }
     hay.chars().map(fold_char).eq(needle.chars())
 }

@@ -108,3 +108,39 @@ fn lines_that_are_not_objects_are_errors() {
     assert!(Event::parse("{\"a\":").is_err());
     assert!(Event::parse_bytes(b"{\"a\":\"\xff\"}").is_err());
 }
+
+#[test]
+fn number_text_values_equal_the_float_parse() {
+    use super::field::Num;
+    let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+    let mut cases: Vec<String> = [
+        "0",
+        "7",
+        "401",
+        "-401",
+        "401.0",
+        "4.01e2",
+        "999999999999999",
+        "1000000000000000",
+        "9007199254740993",
+        "18446744073709551616",
+        "1e400",
+        "-0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for _ in 0..20_000 {
+        let digits = 1 + rng.below(19);
+        let mut t = (1 + rng.below(9)).to_string();
+        for _ in 1..digits {
+            t.push(char::from(b'0' + rng.below(10) as u8));
+        }
+        cases.push(t);
+    }
+    for t in &cases {
+        let fast = Num::Text(t).as_f64();
+        let parsed: Option<f64> = t.parse().ok();
+        assert_eq!(fast.map(f64::to_bits), parsed.map(f64::to_bits), "{t}");
+    }
+}

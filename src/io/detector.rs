@@ -4,7 +4,7 @@
 
 use super::alert::{self, AlertFormat, Location};
 use super::input::{Decoded, Source, AUDIT_LOGSOURCE};
-use crate::runtime::{LogSource, Rule};
+use crate::runtime::{LogSource, Rule, Shape};
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -167,6 +167,9 @@ pub struct Detector {
     counters: Vec<RuleCounters>,
     /// Each rule's part of a default alert, written once.
     rule_json: Vec<String>,
+    /// Per rule, the fields every event it matches reaches, as masks over the decoder's
+    /// field tables: raw, then ECS.
+    needs: Vec<[Vec<(usize, u64)>; 2]>,
 }
 
 impl Detector {
@@ -185,6 +188,15 @@ impl Detector {
             dedupe: options.dedupe_window.map(|n| Mutex::new(Dedupe::new(n))),
             counters: rules.iter().map(|_| RuleCounters::default()).collect(),
             rule_json: rules.iter().map(|r| alert::rule_json(r.info)).collect(),
+            needs: rules
+                .iter()
+                .map(|r| {
+                    [
+                        crate::fields(Shape::Raw).mask(r.prefilter.fields_raw),
+                        crate::fields(Shape::Ecs).mask(r.prefilter.fields_ecs),
+                    ]
+                })
+                .collect(),
         }
     }
 
@@ -263,8 +275,15 @@ impl Detector {
             }
             let rule = &self.rules[i];
             // A decoded event without a field the rule needs skips it unevaluated.
-            let needs = (rule.prefilter.fields_raw, rule.prefilter.fields_ecs);
-            if !decoded.event.reaches_all(needs.0, needs.1) {
+            let shape = decoded.event.shape();
+            let k = match shape {
+                Shape::Raw => 0,
+                Shape::Ecs => 1,
+            };
+            if !decoded
+                .event
+                .reaches(crate::fields(shape), &self.needs[i][k])
+            {
                 continue;
             }
             let counters = &self.counters[i];

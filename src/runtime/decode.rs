@@ -66,6 +66,19 @@ impl FieldTable {
         self.names.binary_search(&name).ok()
     }
 
+    /// The fields of `names` this table has, as bit words of their ids (`(word, bits)`, the
+    /// words with a bit set): what [`Slots::reaches`] checks. Names it lacks are left out.
+    pub fn mask(&self, names: &[&str]) -> Vec<(usize, u64)> {
+        let mut words: Vec<(usize, u64)> = Vec::new();
+        for id in names.iter().filter_map(|n| self.id(n)) {
+            match words.iter_mut().find(|(w, _)| *w == id / 64) {
+                Some((_, bits)) => *bits |= 1 << (id % 64),
+                None => words.push((id / 64, 1 << (id % 64))),
+            }
+        }
+        words
+    }
+
     /// The id of a field name that lives as long as the program (generated code names fields
     /// with string literals): remembered by the text's address and length, which identify its
     /// contents, so most calls cost a load or two.
@@ -134,6 +147,13 @@ impl<'a> Slots<'a> {
         self.present
             .get(id / 64)
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// True when every field of `mask` (see [`FieldTable::mask`]) was reached.
+    #[inline]
+    pub fn reaches(&self, mask: &[(usize, u64)]) -> bool {
+        mask.iter()
+            .all(|&(w, bits)| self.present.get(w).is_some_and(|p| p & bits == bits))
     }
 
     /// The leaves of the field with this id, in document order.

@@ -197,22 +197,14 @@ impl<'a> Event<'a> {
         !self.any_leaf(path, |leaf| !matches!(leaf, Leaf::Null))
     }
 
-    /// False when the event was decoded and does not reach one of the fields named (`raw` in
-    /// raw events, `ecs` in ECS documents): a rule that needs them cannot match it. True for a
-    /// parsed event, and for names the decoder was not asked to keep.
+    /// False when the event was decoded with `table` and does not reach every field in
+    /// `fields` (a [`FieldTable::mask`] of it): a rule that needs them cannot match it. True
+    /// for a parsed event, or one decoded with another table.
     #[inline]
-    pub fn reaches_all(&self, raw: &[&'static str], ecs: &[&'static str]) -> bool {
+    pub fn reaches(&self, table: &'static FieldTable, fields: &[(usize, u64)]) -> bool {
         match &self.repr {
-            Repr::Tree(_) => true,
-            Repr::Decoded(slots, table) => {
-                let names = match self.shape {
-                    Shape::Raw => raw,
-                    Shape::Ecs => ecs,
-                };
-                names
-                    .iter()
-                    .all(|name| table.id_of(name).is_none_or(|id| slots.present(id)))
-            }
+            Repr::Decoded(slots, t) if std::ptr::eq(*t, table) => slots.reaches(fields),
+            _ => true,
         }
     }
 

@@ -364,3 +364,29 @@ fn leaves_of_a_field_keep_document_order() {
     assert_eq!(nums("a"), ["n:1", "obj"]);
     assert!(nums("c.d.e").is_empty());
 }
+
+#[test]
+fn field_masks_hold_exactly_when_every_field_is_reached() {
+    // More than 64 names, so that masks span words.
+    let names: &'static [&'static str] = Box::leak(
+        (0..70)
+            .map(|i| &*Box::leak(format!("f{i:02}").into_boxed_str()))
+            .collect::<Vec<&'static str>>()
+            .into_boxed_slice(),
+    );
+    let table = FieldTable::new(names, false);
+    let mask = table.mask(&["f03", "f68", "not-a-field"]);
+    assert_eq!(mask, vec![(0, 1 << 3), (1, 1 << 4)]);
+    for (line, reaches) in [
+        (r#"{"f03":1,"f68":null}"#, true),
+        (r#"{"f03":[],"f68":{},"f10":2}"#, true),
+        (r#"{"f03":1}"#, false),
+        (r#"{"f68":"x"}"#, false),
+        (r#"{"f3":1,"f68":1}"#, false),
+    ] {
+        let mut slots = Slots::default();
+        decode(line.as_bytes(), &table, &mut slots).expect("valid line");
+        assert_eq!(slots.reaches(&mask), reaches, "{line}");
+    }
+    assert!(Slots::default().reaches(&[]));
+}

@@ -107,6 +107,10 @@ impl FieldTable {
     }
 }
 
+/// How many emptied strings [`Slots`] keep for reuse, and the largest capacity kept.
+const SPARES: usize = 64;
+const SPARE_CAPACITY: usize = 4096;
+
 /// A decoded scalar.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar<'a> {
@@ -138,6 +142,9 @@ pub struct Slots<'a> {
     /// matched a field in the objects being read leads to, to notice a duplicate (two keys of
     /// one object lead to the same fields only if they are equal).
     keys: Vec<(Cont, Option<u16>)>,
+    /// Emptied strings kept for reuse: unescaped text (request URIs often hold `\u0026`)
+    /// is written into one of these rather than a new allocation per event.
+    spare: Vec<String>,
 }
 
 impl<'a> Slots<'a> {
@@ -180,7 +187,20 @@ impl<'a> Slots<'a> {
     }
 
     /// The same (emptied) allocations, for an event of another line.
-    pub fn recycle<'b>(self) -> Slots<'b> {
+    pub fn recycle<'b>(mut self) -> Slots<'b> {
+        // Unescaped strings go back to the spares, emptied (a few, and none so long that
+        // keeping it would hold on to much memory after one huge line).
+        let owned = |s: Scalar<'a>| match s {
+            Scalar::Str(Cow::Owned(mut text)) if text.capacity() <= SPARE_CAPACITY => {
+                text.clear();
+                Some(text)
+            }
+            _ => None,
+        };
+        let mut spare = std::mem::take(&mut self.spare);
+        spare.extend(self.leaves.drain(..).filter_map(|(_, s, _)| owned(s)));
+        spare.extend(self.all.drain(..).filter_map(owned));
+        spare.truncate(SPARES);
         fn empty<T, U>(mut v: Vec<T>) -> Vec<U> {
             // `T` and `U` differ only in lifetime: collecting an emptied vector into the other
             // reuses its allocation.
@@ -195,6 +215,7 @@ impl<'a> Slots<'a> {
             chains: self.chains,
             all: empty(self.all),
             keys: self.keys,
+            spare,
         }
     }
 
@@ -899,7 +920,7 @@ impl<'a> Decoder<'a, '_> {
 
     /// The rest of a string with escapes, from its content's start at the cursor.
     fn string_escaped(&mut self) -> Result<String, DecodeError> {
-        let mut out = String::new();
+        let mut out = self.slots.spare.pop().unwrap_or_default();
         loop {
             let end = self.plain_run(self.i)?;
             out.push_str(self.text(self.i, end)?);

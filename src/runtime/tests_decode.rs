@@ -390,3 +390,37 @@ fn field_masks_hold_exactly_when_every_field_is_reached() {
     }
     assert!(Slots::default().reaches(&[]));
 }
+
+#[test]
+fn unescaped_strings_reuse_emptied_buffers_without_stale_text() {
+    let table = FieldTable::new(&["a", "b"], false);
+    let mut slots = Slots::default();
+    let lines = [
+        r#"{"a":"x\u0026yyyyyyyyyyyyyyyy","b":"\"quoted\""}"#,
+        r#"{"a":"\u0041","b":"plain"}"#,
+        r#"{"b":"z\\"}"#,
+    ];
+    for round in 0..3 {
+        for line in lines {
+            let mut s = slots.recycle();
+            decode(line.as_bytes(), &table, &mut s).expect("valid line");
+            let expected: Value = serde_json::from_str(line).expect("valid JSON");
+            for (id, name) in ["a", "b"].iter().enumerate() {
+                let got: Vec<String> = s
+                    .leaves(id)
+                    .map(|l| match l {
+                        Scalar::Str(t) => t.to_string(),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect();
+                let want: Vec<String> = expected
+                    .get(*name)
+                    .map(|v| v.as_str().expect("string").to_owned())
+                    .into_iter()
+                    .collect();
+                assert_eq!(got, want, "round {round}, {line}, field {name}");
+            }
+            slots = s.recycle();
+        }
+    }
+}

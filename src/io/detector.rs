@@ -269,21 +269,20 @@ impl Detector {
         // The auditID is looked up (parsing the document if the event was decoded
         // selectively) only when a rule matched and stages are de-duplicated.
         let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
+        // The event's field table, and which of each rule's masks applies to it.
+        let shape = decoded.event.shape();
+        let table = crate::fields(shape);
+        let k = match shape {
+            Shape::Raw => 0,
+            Shape::Ecs => 1,
+        };
         for &i in self.route(decoded.source) {
             if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {
                 continue;
             }
             let rule = &self.rules[i];
             // A decoded event without a field the rule needs skips it unevaluated.
-            let shape = decoded.event.shape();
-            let k = match shape {
-                Shape::Raw => 0,
-                Shape::Ecs => 1,
-            };
-            if !decoded
-                .event
-                .reaches(crate::fields(shape), &self.needs[i][k])
-            {
+            if !decoded.event.reaches(table, &self.needs[i][k]) {
                 continue;
             }
             let counters = &self.counters[i];
@@ -295,7 +294,7 @@ impl Detector {
                 Some(_) => {
                     let d = doc
                         .get_or_insert_with(|| alert::document(&decoded.event, &decoded.original));
-                    alert::audit_id(d, decoded.event.shape())
+                    alert::audit_id(d, shape)
                 }
                 None => None,
             };

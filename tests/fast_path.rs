@@ -173,27 +173,30 @@ fn fast_and_reference_paths_agree_for_a_larger_rule_set() {
     let Some(shared) = common::shared() else {
         return;
     };
-    let rules = common::root().join("target/fast-path/rules");
-    let _ = std::fs::remove_dir_all(&rules);
-    std::fs::create_dir_all(&rules).expect("rules dir");
-    let mut n = 0;
-    for dir in [
+    let files: Vec<PathBuf> = [
         shared.join("data/sigmahq"),
         common::root().join("detections/kubernetes"),
-    ] {
-        for e in std::fs::read_dir(&dir)
-            .expect("rules")
-            .map(|e| e.expect("entry").path())
-        {
-            if e.extension().is_some_and(|x| x == "yml") {
-                std::fs::copy(&e, rules.join(e.file_name().expect("name"))).expect("copy rule");
-                n += 1;
-            }
-        }
-    }
-    assert!(n >= 17);
+    ]
+    .iter()
+    .flat_map(|dir| std::fs::read_dir(dir).expect("rules"))
+    .map(|e| e.expect("entry").path())
+    .filter(|e| e.extension().is_some_and(|x| x == "yml"))
+    .collect();
+    assert!(files.len() >= 17);
+    let rules = rules_dir("rules", &files);
     let detect = common::build_detector(&rules, "fast-path");
     compare(&detect, &shared, "sigmahq");
+}
+
+/// A fresh `target/fast-path/<name>` holding copies of the rule files `files`.
+fn rules_dir(name: &str, files: &[PathBuf]) -> PathBuf {
+    let dir = common::root().join("target/fast-path").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("rules dir");
+    for file in files {
+        std::fs::copy(file, dir.join(file.file_name().expect("name"))).expect("copy rule");
+    }
+    dir
 }
 
 /// The `evaluated` column of `--stats` for the rule whose id starts the line.
@@ -213,15 +216,13 @@ fn fast_and_reference_paths_agree_when_a_rule_has_no_literal() {
     };
     // The flagship (one literal) beside a rule no byte string can filter: every line is
     // parsed, and the flagship runs only on events that reach every field it needs.
-    let rules = common::root().join("target/fast-path/mixed-rules");
-    let _ = std::fs::remove_dir_all(&rules);
-    std::fs::create_dir_all(&rules).expect("rules dir");
-    for rule in [
-        common::root().join("detections/kubernetes/k8s_impersonating_privileged_identity.yml"),
-        common::root().join("bench/rules/no-prefilter/bench_k8s_read_pods_or_secrets.yml"),
-    ] {
-        std::fs::copy(&rule, rules.join(rule.file_name().expect("name"))).expect("copy rule");
-    }
+    let rules = rules_dir(
+        "mixed-rules",
+        &[
+            common::root().join("detections/kubernetes/k8s_impersonating_privileged_identity.yml"),
+            common::root().join("bench/rules/no-prefilter/bench_k8s_read_pods_or_secrets.yml"),
+        ],
+    );
     let detect = common::build_detector(&rules, "fast-path-mixed");
     compare(&detect, &shared, "mixed");
     let file = shared.join("data/real-audit-events.ndjson");

@@ -216,24 +216,23 @@ mod tests {
     use super::*;
     use crate::SourceFile;
 
-    fn lits(yaml: &str) -> Option<Vec<String>> {
+    /// The rule of one file whose detection part is `yaml`.
+    fn rule(yaml: &str) -> Rule {
         let src = SourceFile {
             rel_path: "r.yml".into(),
             text: format!("title: t\nlogsource:\n    product: kubernetes\n{yaml}"),
         };
-        let (set, d) = crate::lower(&[src], "rules");
+        let (mut set, d) = crate::lower(&[src], "rules");
         assert!(!d.has_errors(), "{d}");
-        literals(&set.rules[0], &|f| f.to_owned())
+        set.rules.remove(0)
+    }
+
+    fn lits(yaml: &str) -> Option<Vec<String>> {
+        literals(&rule(yaml), &|f| f.to_owned())
     }
 
     fn fields(yaml: &str) -> Vec<String> {
-        let src = SourceFile {
-            rel_path: "r.yml".into(),
-            text: format!("title: t\nlogsource:\n    product: kubernetes\n{yaml}"),
-        };
-        let (set, d) = crate::lower(&[src], "rules");
-        assert!(!d.has_errors(), "{d}");
-        required_fields(&set.rules[0], &|f| f.to_owned())
+        required_fields(&rule(yaml), &|f| f.to_owned())
     }
 
     #[test]

@@ -1207,8 +1207,7 @@ mod tests {
     fn literal_sets_take_every_search() {
         let kind = |literals: &[(&str, usize)]| {
             let rules = literals.iter().map(|l| l.1 + 1).max().unwrap();
-            let routed: Vec<usize> = (0..rules).collect();
-            let f = LineFilter::with_literals(literals, &routed, rules).unwrap();
+            let f = filter(literals, rules);
             match &f.search {
                 Search::One { .. } => (1, 0),
                 Search::Few { literals, .. } => (2, literals.len()),
@@ -1222,6 +1221,12 @@ mod tests {
             assert!(kinds.contains(&(2, n)), "no set of {n} literals");
         }
         assert!(kinds.contains(&(3, 0)));
+    }
+
+    /// A filter over `literals` for `rules` rules, all of them routed.
+    fn filter(literals: &[(&str, usize)], rules: usize) -> LineFilter {
+        let routed: Vec<usize> = (0..rules).collect();
+        LineFilter::with_literals(literals, &routed, rules).expect("literals")
     }
 
     fn check_block(f: &LineFilter, literals: &[(&str, usize)], rules: usize, block: &[u8]) {
@@ -1247,8 +1252,7 @@ mod tests {
     fn fused_and_portable_paths_agree_with_a_line_by_line_reference() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for (literals, rules) in literal_sets() {
-            let routed: Vec<usize> = (0..rules).collect();
-            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            let f = filter(&literals, rules);
             for _ in 0..3000 {
                 let block = random_block(&mut rng);
                 check_block(&f, &literals, rules, &block);
@@ -1262,8 +1266,7 @@ mod tests {
         // newlines as dense as they can be.
         let mut rng = Rng(0x0123_4567_89ab_cdef);
         for (literals, rules) in literal_sets() {
-            let routed: Vec<usize> = (0..rules).collect();
-            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            let f = filter(&literals, rules);
             for n in [8127, 8128, 8129, 8191, 8192, 8193, 20000, 40000] {
                 let mut block = vec![b'\n'; n];
                 check_block(&f, &literals, rules, &block);
@@ -1288,8 +1291,7 @@ mod tests {
     #[test]
     fn matches_at_every_offset_around_chunk_boundaries() {
         for (literals, rules) in literal_sets() {
-            let routed: Vec<usize> = (0..rules).collect();
-            let f = LineFilter::with_literals(&literals, &routed, rules).unwrap();
+            let f = filter(&literals, rules);
             for what in [
                 "impersonatedUser",
                 "\\u0069",

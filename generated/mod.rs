@@ -9,14 +9,19 @@ pub mod kubernetes_k8s_impersonating_privileged_identity {
     );
 }
 
-/// Every compiled rule, in the order of their rule files' paths.
-pub static RULES: &[crate::runtime::Rule] = &[
-    crate::runtime::Rule {
-        info: &kubernetes_k8s_impersonating_privileged_identity::INFO,
-        matches: kubernetes_k8s_impersonating_privileged_identity::matches,
-        prefilter: &kubernetes_k8s_impersonating_privileged_identity::PREFILTER,
-    },
-];
+/// The rule set: every compiled rule, in the order of their rule files' paths, and the
+/// decoder's field tables.
+pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
+    rules: &[
+        crate::runtime::Rule {
+            info: &kubernetes_k8s_impersonating_privileged_identity::INFO,
+            matches: kubernetes_k8s_impersonating_privileged_identity::matches,
+            prefilter: &kubernetes_k8s_impersonating_privileged_identity::PREFILTER,
+        },
+    ],
+    fields_raw: &FIELDS_RAW,
+    fields_ecs: &FIELDS_ECS,
+};
 
 /// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.
 pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable::new(

@@ -1,14 +1,15 @@
-//! Sigma detections compiled to Rust.
+//! Sigma detections compiled to Rust: the generated code, and nothing else.
 //!
 //! `build.rs` runs the `sigma-gen` generator over the rules directory (`detections/`, or
 //! `$SIGMA_RULES_DIR`) and writes one Rust module per rule into `OUT_DIR`; they are included
-//! here and listed in [`RULES`]. `generated/` in the repository is a byte-identical mirror of
-//! that code, committed so that reviewers see what each rule change does.
+//! here and gathered in [`RULES`], the value the engine (`sigma-engine`) runs. `generated/` in
+//! the repository is a byte-identical mirror of that code, committed so that reviewers see
+//! what each rule change does.
+//!
+//! Generated code calls only the runtime (`sigma-runtime`), through the path
+//! `crate::runtime`, written here once.
 
-pub mod io;
-pub mod runtime;
-#[cfg(test)]
-mod test_rng;
+pub use sigma_runtime as runtime;
 
 /// The generated rule modules (see `generated/` for a committed copy of this code).
 #[allow(
@@ -20,12 +21,5 @@ pub mod rules {
     include!(concat!(env!("OUT_DIR"), "/generated/mod.rs"));
 }
 
+/// Every compiled rule, with the field tables the decoder reads them by.
 pub use rules::RULES;
-
-/// The decoder's field table for events of `shape`: every field the compiled rules read.
-pub fn fields(shape: runtime::Shape) -> &'static runtime::FieldTable {
-    match shape {
-        runtime::Shape::Raw => &rules::FIELDS_RAW,
-        runtime::Shape::Ecs => &rules::FIELDS_ECS,
-    }
-}

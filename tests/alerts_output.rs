@@ -2,7 +2,9 @@
 
 mod common;
 
-use detections::RULES;
+use detections::RULES as RULE_SET;
+/// The compiled rules.
+static RULES: &[sigma_runtime::Rule] = RULE_SET.rules;
 use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;

@@ -3,7 +3,9 @@
 
 mod common;
 
-use detections::RULES;
+use detections::RULES as RULE_SET;
+/// The compiled rules.
+static RULES: &[sigma_runtime::Rule] = RULE_SET.rules;
 use serde_json::Value;
 use std::process::{Command, Output, Stdio};
 

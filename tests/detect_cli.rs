@@ -4,7 +4,9 @@
 mod common;
 
 use detections::runtime::Event;
-use detections::RULES;
+use detections::RULES as RULE_SET;
+/// The compiled rules.
+static RULES: &[sigma_runtime::Rule] = RULE_SET.rules;
 use serde_json::Value;
 use std::fs::{self, File};
 use std::io::Write;

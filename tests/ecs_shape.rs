@@ -11,7 +11,7 @@ fn verdicts(path: &std::path::Path, shape: Shape) -> Vec<bool> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let ev = Event::parse_bytes_as(l.as_bytes(), shape).expect("valid event");
-            detections::RULES.iter().any(|r| (r.matches)(&ev))
+            detections::RULES.rules.iter().any(|r| (r.matches)(&ev))
         })
         .collect()
 }

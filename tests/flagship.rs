@@ -17,6 +17,7 @@ const FLAGSHIP_ID: &str = "3f0b6d1e-7c42-4a8e-9d5b-2e61c8a9f470";
 /// The flagship rule; panics when the shipped rule set lacks it.
 fn flagship() -> &'static Rule {
     detections::RULES
+        .rules
         .iter()
         .find(|r| r.info.id == FLAGSHIP_ID)
         .unwrap_or_else(|| panic!("rule {FLAGSHIP_ID} is missing from detections::RULES"))

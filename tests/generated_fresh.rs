@@ -81,11 +81,15 @@ fn generated_code_compiled_from_the_shipped_rules_is_listed() {
     let yml = count_yml(&common::root().join("detections"));
     assert!(yml >= 1);
     assert_eq!(
-        detections::RULES.len(),
+        detections::RULES.rules.len(),
         yml,
         "one compiled rule per shipped rule file"
     );
-    let mut sources: Vec<&str> = detections::RULES.iter().map(|r| r.info.source).collect();
+    let mut sources: Vec<&str> = detections::RULES
+        .rules
+        .iter()
+        .map(|r| r.info.source)
+        .collect();
     let sorted = {
         let mut s = sources.clone();
         s.sort_unstable();
@@ -93,7 +97,7 @@ fn generated_code_compiled_from_the_shipped_rules_is_listed() {
     };
     assert_eq!(sources, sorted, "RULES is sorted by rule file path");
     sources.dedup();
-    assert_eq!(sources.len(), detections::RULES.len());
+    assert_eq!(sources.len(), detections::RULES.rules.len());
 }
 
 fn count_yml(dir: &Path) -> usize {

@@ -3,10 +3,12 @@
 //! no key is ever committed), audit events and the alerts the library says they must give.
 #![allow(dead_code)]
 
-use detections::io::detector::applies;
-use detections::io::input::AUDIT_LOGSOURCE;
-use detections::runtime::Event;
-use detections::RULES;
+use detections::RULES as RULE_SET;
+use sigma_engine::detector::applies;
+use sigma_engine::input::AUDIT_LOGSOURCE;
+use sigma_runtime::Event;
+/// The compiled rules.
+static RULES: &[sigma_runtime::Rule] = RULE_SET.rules;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;

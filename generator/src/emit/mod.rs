@@ -70,8 +70,13 @@ pub fn emit(set: &RuleSet, label: &str) -> Vec<File> {
         quote!(crate::runtime::Rule { info: &#module::INFO, matches: #module::matches, prefilter: &#module::PREFILTER })
     });
     let rules = quote! {
-        /// Every compiled rule, in the order of their rule files' paths.
-        pub static RULES: &[crate::runtime::Rule] = &[#(#table),*];
+        /// The rule set: every compiled rule, in the order of their rule files' paths, and the
+        /// decoder's field tables.
+        pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
+            rules: &[#(#table),*],
+            fields_raw: &FIELDS_RAW,
+            fields_ecs: &FIELDS_ECS,
+        };
     };
     let mut items: Vec<TokenStream> = mods.collect();
     items.push(rules);

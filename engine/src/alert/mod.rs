@@ -10,9 +10,9 @@
 //! `kubernetes.audit.{auditID, stage, verb, requestURI, impersonatedUser.{username,groups}}`,
 //! and `input.{file, line, item}`.
 
-use super::attack;
-use crate::runtime::{Event, Level, RuleInfo, Shape};
+mod attack;
 use serde_json::{json, Map, Value};
+use sigma_runtime::{calendar, Event, Level, RuleInfo, Shape};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -211,7 +211,7 @@ pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original
     })
     .and_then(Value::as_str)
     .map(str::to_owned)
-    .unwrap_or_else(now_rfc3339);
+    .unwrap_or_else(calendar::now_rfc3339);
     root.insert("@timestamp".into(), json!(timestamp));
 
     let mut ev = Map::new();
@@ -318,40 +318,10 @@ pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original
     Value::Object(root)
 }
 
-/// The current time as RFC 3339 UTC with microseconds (`2026-01-01T00:00:00.000000Z`).
-pub fn now_rfc3339() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    rfc3339(now.as_secs() as i64, now.subsec_micros())
-}
-
-/// Formats seconds since the epoch (UTC) and microseconds as RFC 3339.
-fn rfc3339(secs: i64, micros: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::LogSource;
+    use sigma_runtime::LogSource;
 
     static INFO: RuleInfo = RuleInfo {
         id: "3f0b6d1e-0000-0000-0000-000000000000",
@@ -499,13 +469,5 @@ mod tests {
         assert_eq!(risk_score(&info), Some(json!(21)));
         info.level = None;
         assert_eq!(risk_score(&info), None);
-    }
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(rfc3339(1_767_225_600, 10), "2026-01-01T00:00:00.000010Z");
-        assert_eq!(rfc3339(951_825_600, 0), "2000-02-29T12:00:00.000000Z");
-        assert_eq!(now_rfc3339().len(), 27);
     }
 }

@@ -1,5 +1,6 @@
 //! Comparisons beyond plain strings: regexes, networks, numbers, timestamps, field references.
 
+use super::calendar;
 use super::field::Leaf;
 use super::matchers::fold;
 use std::net::IpAddr;
@@ -169,7 +170,7 @@ pub fn time_part(text: &str, part: TimePart) -> Option<i64> {
         return None;
     }
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || y < 1 {
+    if !(1..=12).contains(&m) || d < 1 || d > calendar::days_in_month(y, m) || y < 1 {
         return None;
     }
     let clock = (matches!(b.get(10), Some(b'T' | b' ')) && b.get(13) == Some(&b':'))
@@ -180,49 +181,10 @@ pub fn time_part(text: &str, part: TimePart) -> Option<i64> {
         TimePart::Minute => mm,
         TimePart::Hour => hh,
         TimePart::Day => d,
-        TimePart::Week => iso_week(y, m, d),
+        TimePart::Week => calendar::iso_week(y, m, d),
         TimePart::Month => m,
         TimePart::Year => y,
     })
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// ISO 8601 week number (1–53).
-fn iso_week(y: i64, m: i64, d: i64) -> i64 {
-    let days = days_from_civil(y, m, d);
-    let weekday = (days + 3).rem_euclid(7) + 1; // Monday = 1
-    let thursday = days - weekday + 4;
-    let year_of_thursday = {
-        let mut yy = y + 1;
-        while days_from_civil(yy, 1, 1) > thursday {
-            yy -= 1;
-        }
-        yy
-    };
-    (thursday - days_from_civil(year_of_thursday, 1, 1)) / 7 + 1
 }
 
 /// How a `|fieldref` value relates to the other field's value.
@@ -301,7 +263,7 @@ mod tests {
             5.0
         ));
         assert!(!num_cmp(
-            Leaf::Num(crate::runtime::field::Num::Json(&n)),
+            Leaf::Num(crate::field::Num::Json(&n)),
             CompareOp::Lt,
             5.0
         ));

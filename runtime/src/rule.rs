@@ -1,6 +1,6 @@
 //! What a compiled rule is: its metadata and its matcher.
 
-use super::Event;
+use super::{Event, FieldTable, Shape};
 
 /// Severity of a rule (Sigma `level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,4 +89,28 @@ pub struct Prefilter {
     pub fields_raw: &'static [&'static str],
     /// The same, as named in ECS documents.
     pub fields_ecs: &'static [&'static str],
+}
+
+/// A compiled rule set: the rules, and the field tables the selective decoder reads events
+/// by (every field some rule reads, per event shape). The generated crate exposes one as a
+/// `static`; the engine runs whatever set it is handed.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSet {
+    /// Every rule, in the order of their rule files' paths.
+    pub rules: &'static [Rule],
+    /// The fields the rules read, as named in raw audit events.
+    pub fields_raw: &'static FieldTable,
+    /// The same fields, as named in ECS documents.
+    pub fields_ecs: &'static FieldTable,
+}
+
+impl RuleSet {
+    /// The decoder's field table for events of `shape`.
+    #[inline]
+    pub fn fields(&self, shape: Shape) -> &'static FieldTable {
+        match shape {
+            Shape::Raw => self.fields_raw,
+            Shape::Ecs => self.fields_ecs,
+        }
+    }
 }

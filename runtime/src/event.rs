@@ -118,18 +118,8 @@ impl<'a> Event<'a> {
                 POOL.with(|p| p.set(Some(slots.recycle())));
                 match e {
                     DecodeError::Fallback => Event::parse_bytes_as(line, shape),
-                    DecodeError::Invalid(why) => {
-                        Err(match why.strip_prefix("expected a JSON object, found ") {
-                            Some(kind) => EventError::NotAnObject(match kind {
-                                "an array" => "an array",
-                                "a string" => "a string",
-                                "a number" => "a number",
-                                "a boolean" => "a boolean",
-                                _ => "null",
-                            }),
-                            None => EventError::Json(why),
-                        })
-                    }
+                    DecodeError::Invalid(why) => Err(EventError::Json(why)),
+                    DecodeError::NotAnObject(kind) => Err(EventError::NotAnObject(kind)),
                 }
             }
         }

@@ -1,20 +1,22 @@
-//! `detect`: runs every compiled Sigma rule over Kubernetes audit events, from files and
-//! streams (`detect scan`) or from the API server's audit webhook (`detect serve`).
+//! The `detect` command line as a library function, [`main`]: runs a compiled rule set over
+//! Kubernetes audit events, from files and streams (`detect scan`) or from the API server's
+//! audit webhook (`detect serve`), and lists it (`detect rules`).
 //!
 //! Exit codes: 0 when every input was read (whether or not anything matched) or the server
 //! shut down cleanly, 1 when an input could not be read, the alerts could not be written or
 //! the server could not start, 2 for bad usage. User documentation: `docs/detect.md`.
 
-mod rules_cmd;
-mod scan;
-mod serve;
+mod rules;
 
+use crate::alert::AlertFormat;
+use crate::detector::{self, LogSourceError, Options};
+use crate::input::Format;
+use crate::{scan, serve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use detections::io::alert::AlertFormat;
-use detections::io::detector::{self, Options};
-use detections::io::input::Format;
+use sigma_runtime::RuleSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -110,13 +112,18 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
-    fn options(&self, json_logsource: Option<&str>) -> Result<Options, String> {
+    fn options(
+        &self,
+        json_logsource: Option<&str>,
+        full_parse: bool,
+    ) -> Result<Options, LogSourceError> {
         let mut options = Options {
             alert_format: match self.alert_format {
                 AlertFormatArg::Default => AlertFormat::Default,
                 AlertFormatArg::Ecs => AlertFormat::Ecs,
             },
             dedupe_window: self.dedupe_stages.then_some(self.dedupe_window),
+            full_parse,
             ..Options::default()
         };
         if let Some(text) = json_logsource {
@@ -237,43 +244,112 @@ struct ServeArgs {
 }
 
 #[derive(Args)]
-struct RulesArgs {
+pub(crate) struct RulesArgs {
     /// One JSON object per rule instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
+}
+
+/// Why a size (`--max-body`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum SizeError {
+    #[error("`{0}`: expected a number of bytes, e.g. 32MiB")]
+    NotANumber(String),
+    #[error("`{text}`: unknown unit `{unit}`")]
+    UnknownUnit { text: String, unit: String },
+    #[error("`{0}`: out of range")]
+    OutOfRange(String),
 }
 
 /// Parses `32MiB`, `64k`, `1048576`.
-fn parse_size(text: &str) -> Result<u64, String> {
+fn parse_size(text: &str) -> Result<u64, SizeError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("`{text}`: expected a number of bytes, e.g. 32MiB"))?;
+        .map_err(|_| SizeError::NotANumber(text.to_owned()))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}`")),
+        _ => {
+            return Err(SizeError::UnknownUnit {
+                text: text.to_owned(),
+                unit: unit.to_owned(),
+            })
+        }
     };
     n.checked_mul(mult)
         .filter(|&n| n > 0)
-        .ok_or_else(|| format!("`{text}`: out of range"))
+        .ok_or_else(|| SizeError::OutOfRange(text.to_owned()))
 }
 
-fn main() -> ExitCode {
+/// Runs `detect` with the process's arguments over the rule set `set`; returns the exit code
+/// (0 success, 1 an input or output failed, 2 bad usage).
+pub fn main(set: &'static RuleSet) -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan(args) => scan::run(args),
-        Command::Serve(args) => serve::run(args),
-        Command::Rules(args) => rules_cmd::run(&args),
+        Command::Scan(args) => match scan_config(args) {
+            Ok(config) => scan::run(set, &config),
+            Err(code) => code,
+        },
+        Command::Serve(args) => match serve_config(args) {
+            Ok(config) => serve::run(set, &config),
+            Err(code) => code,
+        },
+        Command::Rules(args) => rules::run(set, &args),
     }
 }
 
+fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
+    if args.logsource.is_some() && !matches!(args.input_format, InputFormatArg::Json) {
+        return Err(usage_error(
+            "--logsource applies to --input-format json only",
+        ));
+    }
+    let options = args
+        .output
+        .options(args.logsource.as_deref(), args.reference)
+        .map_err(|e| usage_error(&format!("--logsource: {e}")))?;
+    Ok(scan::Config {
+        files: args.files,
+        format: args.input_format.format(),
+        follow: args.follow,
+        poll_interval: Duration::from_millis(args.poll_interval),
+        progress: !args.no_progress,
+        threads: args.threads,
+        strict: args.strict,
+        output: args.output.output,
+        stats: args.output.stats,
+        options,
+    })
+}
+
+fn serve_config(args: ServeArgs) -> Result<serve::Config, ExitCode> {
+    let options = args
+        .output
+        .options(None, false)
+        .map_err(|e| usage_error(&e.to_string()))?;
+    Ok(serve::Config {
+        listen: args.listen,
+        tls: args.tls_cert.zip(args.tls_key),
+        client_ca: args.client_ca,
+        auth_token_file: args.auth_token_file,
+        max_body: args.max_body,
+        max_concurrent: args.max_concurrent,
+        queue: args.queue,
+        retry_after: args.retry_after,
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        output: args.output.output,
+        stats: args.output.stats,
+        options,
+    })
+}
+
 /// Exits with code 2 after a usage error found after parsing.
-fn usage_error(message: &str) -> ExitCode {
+pub(crate) fn usage_error(message: &str) -> ExitCode {
     eprintln!("detect: {message}");
     ExitCode::from(2)
 }

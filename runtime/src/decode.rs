@@ -233,8 +233,10 @@ impl<'a> Slots<'a> {
 /// Why a line was not decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
-    /// Not valid JSON, or not an object: the message says why.
+    /// Not valid JSON: the message says why.
     Invalid(String),
+    /// Valid so far, but the line is not an object: what it is (`an array`, `null`, ...).
+    NotAnObject(&'static str),
     /// Valid, but a key the rules read appears twice in one object: decode with a full parse.
     Fallback,
 }
@@ -263,13 +265,15 @@ pub fn decode<'a>(
     match result {
         // UTF-8 is checked only where the scanner meets a non-ASCII byte; on a bad line whose
         // first fault is bad UTF-8, say so as a full parse would.
-        Err(DecodeError::Invalid(_)) => match std::str::from_utf8(line) {
-            Err(e) => Err(DecodeError::Invalid(format!(
-                "invalid UTF-8 at byte {}",
-                e.valid_up_to()
-            ))),
-            Ok(_) => result,
-        },
+        Err(DecodeError::Invalid(_) | DecodeError::NotAnObject(_)) => {
+            match std::str::from_utf8(line) {
+                Err(e) => Err(DecodeError::Invalid(format!(
+                    "invalid UTF-8 at byte {}",
+                    e.valid_up_to()
+                ))),
+                Ok(_) => result,
+            }
+        }
         Ok(()) if d.duplicate => Err(DecodeError::Fallback),
         other => other,
     }
@@ -400,15 +404,11 @@ impl<'a> Decoder<'a, '_> {
         if self.peek() != Some(b'{') {
             return Err(match self.peek() {
                 None => DecodeError::Invalid("EOF while parsing a value".into()),
-                Some(b'[') => DecodeError::Invalid("expected a JSON object, found an array".into()),
-                Some(b'"') => DecodeError::Invalid("expected a JSON object, found a string".into()),
-                Some(b't' | b'f') => {
-                    DecodeError::Invalid("expected a JSON object, found a boolean".into())
-                }
-                Some(b'n') => DecodeError::Invalid("expected a JSON object, found null".into()),
-                Some(b'-' | b'0'..=b'9') => {
-                    DecodeError::Invalid("expected a JSON object, found a number".into())
-                }
+                Some(b'[') => DecodeError::NotAnObject("an array"),
+                Some(b'"') => DecodeError::NotAnObject("a string"),
+                Some(b't' | b'f') => DecodeError::NotAnObject("a boolean"),
+                Some(b'n') => DecodeError::NotAnObject("null"),
+                Some(b'-' | b'0'..=b'9') => DecodeError::NotAnObject("a number"),
                 Some(_) => self.err("expected value"),
             });
         }

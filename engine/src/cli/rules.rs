@@ -1,18 +1,19 @@
 //! `detect rules`: lists the compiled rules.
 
-use crate::RulesArgs;
-use detections::RULES;
+use crate::cli::RulesArgs;
 use serde_json::json;
+use sigma_runtime::RuleSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-pub fn run(args: &RulesArgs) -> ExitCode {
+/// Lists the rules of `set`: a table, or one JSON object per line.
+pub fn run(set: &RuleSet, args: &RulesArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = if args.json {
-        json_lines(&mut out)
+        json_lines(set, &mut out)
     } else {
-        table(&mut out)
+        table(set, &mut out)
     };
     match result.and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -23,7 +24,7 @@ pub fn run(args: &RulesArgs) -> ExitCode {
     }
 }
 
-fn logsource(ls: &detections::runtime::LogSource) -> String {
+fn logsource(ls: &sigma_runtime::LogSource) -> String {
     [
         ("product", ls.product),
         ("category", ls.category),
@@ -36,8 +37,8 @@ fn logsource(ls: &detections::runtime::LogSource) -> String {
     .join(",")
 }
 
-fn json_lines(out: &mut impl Write) -> io::Result<()> {
-    for rule in RULES {
+fn json_lines(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
+    for rule in set.rules {
         let i = rule.info;
         let doc = json!({
             "id": i.id,
@@ -58,7 +59,7 @@ fn json_lines(out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn table(out: &mut impl Write) -> io::Result<()> {
+fn table(set: &RuleSet, out: &mut impl Write) -> io::Result<()> {
     let mut rows = vec![[
         "ID".to_owned(),
         "LEVEL".to_owned(),
@@ -66,7 +67,7 @@ fn table(out: &mut impl Write) -> io::Result<()> {
         "TITLE".to_owned(),
         "TAGS".to_owned(),
     ]];
-    for rule in RULES {
+    for rule in set.rules {
         let i = rule.info;
         rows.push([
             i.id.to_owned(),
@@ -93,5 +94,5 @@ fn table(out: &mut impl Write) -> io::Result<()> {
             w3 = widths[3]
         )?;
     }
-    writeln!(out, "{} rules", RULES.len())
+    writeln!(out, "{} rules", set.rules.len())
 }

@@ -1,0 +1,183 @@
+//! The scanner: evaluates streams in blocks, on one thread or several, and writes what each
+//! block produced in input order.
+
+use super::blocks::Blocks;
+use super::evaluate::Evaluator;
+use crate::detector::{Batch, Counts};
+use crate::prefilter::line_count;
+use indicatif::ProgressBar;
+use std::io::{self, BufRead, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+
+/// Why reading an input stopped.
+pub(super) enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Evaluates lines and writes their alerts.
+pub(super) struct Scanner<'a> {
+    pub(super) ev: &'a Evaluator<'a>,
+    pub(super) threads: usize,
+    pub(super) out: &'a mut dyn Write,
+    /// Everything counted so far.
+    pub(super) counts: Counts,
+    pub(super) progress: Option<ProgressBar>,
+}
+
+impl Scanner<'_> {
+    pub(super) fn warn(&self, message: &str) {
+        match &self.progress {
+            Some(pb) => pb.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    /// Writes what a block or line produced, in order.
+    fn emit(&mut self, batch: Batch) -> io::Result<()> {
+        for w in &batch.warnings {
+            self.warn(w);
+        }
+        self.counts.add(&batch.counts);
+        if !batch.alerts.is_empty() {
+            self.out.write_all(&batch.alerts)?;
+        }
+        if let Some(pb) = &self.progress {
+            pb.set_message(format!(
+                "{} events, {} alerts",
+                self.counts.events, self.counts.alerts
+            ));
+        }
+        Ok(())
+    }
+
+    /// Evaluates one physical line (with or without its newline), without the prefilter
+    /// (`--follow` reads line by line).
+    pub(super) fn line(&mut self, name: &str, line_no: u64, raw: &[u8]) -> io::Result<()> {
+        let mut batch = Batch::default();
+        self.ev.line(name, line_no, raw, None, &mut batch);
+        self.emit(batch)
+    }
+
+    /// Reads a stream to its end in blocks of whole lines, on `threads` workers, writing the
+    /// results in input order.
+    pub(super) fn stream(
+        &mut self,
+        name: &str,
+        mut input: impl BufRead + Send,
+    ) -> Result<(), Failure> {
+        let mut blocks = Blocks {
+            input: &mut input,
+            carry: Vec::new(),
+            eof: false,
+        };
+        if self.threads <= 1 {
+            let mut next_line = 1u64;
+            let mut buf = Vec::new();
+            while let Some(range) = blocks.next(&mut buf).map_err(Failure::Read)? {
+                let (p, lines) = self.ev.block(name, next_line, &buf[range]);
+                next_line += lines;
+                self.emit(p).map_err(Failure::Write)?;
+            }
+            return Ok(());
+        }
+        // Every worker reads its own block (in turn, under the lock, which also numbers the
+        // block and its first line), evaluates it, and sends what it produced; this thread
+        // only writes results back in input order. No thread does nothing but read, so
+        // `threads` workers keep `threads` cores busy.
+        let ev = self.ev;
+        let threads = self.threads;
+        // How far reading may run ahead of writing, in blocks.
+        let window = threads as u64 * 4;
+        let shared = Mutex::new(Reading {
+            blocks,
+            next_seq: 0,
+            next_line: 1,
+            written: 0,
+            failed: None,
+        });
+        let room = Condvar::new();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Batch)>(threads * 2);
+            for _ in 0..threads {
+                let (shared, room, stop, done_tx) = (&shared, &room, &stop, done_tx.clone());
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let (seq, first, range) = {
+                            let mut r = shared.lock().unwrap_or_else(|e| e.into_inner());
+                            while r.next_seq >= r.written + window && !stop.load(Ordering::Relaxed)
+                            {
+                                r = room.wait(r).unwrap_or_else(|e| e.into_inner());
+                            }
+                            if r.failed.is_some() || stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            match r.blocks.next(&mut buf) {
+                                Ok(Some(range)) => {
+                                    let (seq, first) = (r.next_seq, r.next_line);
+                                    r.next_seq += 1;
+                                    r.next_line += line_count(&buf[range.clone()]);
+                                    (seq, first, range)
+                                }
+                                Ok(None) => return,
+                                Err(e) => {
+                                    r.failed = Some(e);
+                                    return;
+                                }
+                            }
+                        };
+                        // The block's lines are numbered already.
+                        let (p, _) = ev.block(name, first, &buf[range]);
+                        if done_tx.send((seq, p)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut written = 0u64;
+            let mut result = Ok(());
+            // Until every worker has stopped (blocks already read are written before a read
+            // error is reported; after a write error the rest is drained unwritten).
+            for (seq, p) in done_rx.iter() {
+                pending.insert(seq, p);
+                while let Some(p) = pending.remove(&written) {
+                    written += 1;
+                    if result.is_ok() {
+                        if let Err(e) = self.emit(p) {
+                            result = Err(Failure::Write(e));
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+                shared.lock().unwrap_or_else(|e| e.into_inner()).written = written;
+                room.notify_all();
+            }
+            let failed = shared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed
+                .take();
+            match (result, failed) {
+                (Ok(()), Some(e)) => Err(Failure::Read(e)),
+                (result, _) => result,
+            }
+        })
+    }
+}
+
+/// The reading side of a multi-threaded scan, shared by the workers under a lock.
+struct Reading<'r> {
+    blocks: Blocks<'r>,
+    /// The number of the next block read, and of its first line.
+    next_seq: u64,
+    next_line: u64,
+    /// Blocks written so far (reading waits when it runs too far ahead).
+    written: u64,
+    /// The read error that stopped reading.
+    failed: Option<io::Error>,
+}

@@ -129,10 +129,11 @@ pub(crate) fn run_detect(
     // wait4 gives this child's own resource usage (getrusage(RUSAGE_CHILDREN) would be the
     // maximum over every child, cargo and rustc included).
     let mut status = 0;
-    // SAFETY: `rusage` is plain data and wait4 fills it for the child we spawned and have
-    // not waited for.
+    // SAFETY: `rusage` is plain data (integers and timevals): all zeroes is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = child.id() as libc::pid_t;
+    // SAFETY: `status` and `usage` are live, writable and of the types wait4 expects; `pid`
+    // is the child we spawned and have not waited for, so wait4 reaps exactly it.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let secs = t.elapsed().as_secs_f64();
     if r != pid {

@@ -19,6 +19,9 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
     level: ::core::option::Option::Some(crate::runtime::Level::High),
     status: "experimental",
     tags: &["attack.privilege-escalation", "attack.defense-evasion", "attack.t1134"],
+    tactics: &[("TA0004", "Privilege Escalation"), ("TA0005", "Defense Evasion")],
+    techniques: &[("T1134", "Access Token Manipulation")],
+    risk_score: ::core::option::Option::Some(73.0),
     logsource: crate::runtime::LogSource {
         product: "kubernetes",
         category: "application",

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod attack;
 pub mod condition;
 pub mod diagnostic;
 pub mod emit;
@@ -24,6 +25,7 @@ pub mod optimize;
 pub mod output;
 pub mod pipeline;
 pub mod prefilter;
+pub mod risk;
 pub mod source;
 pub mod value;
 pub mod wildcard;

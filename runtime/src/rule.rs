@@ -41,7 +41,8 @@ pub struct LogSource {
     pub service: &'static str,
 }
 
-/// A rule's metadata, as written in its YAML.
+/// A rule's metadata, as written in its YAML, and what the generator resolved from it (ATT&CK
+/// names, risk score).
 #[derive(Debug, Clone, Copy)]
 pub struct RuleInfo {
     /// Sigma `id` (empty when the rule has none).
@@ -54,6 +55,17 @@ pub struct RuleInfo {
     pub status: &'static str,
     /// Sigma `tags`.
     pub tags: &'static [&'static str],
+    /// The MITRE ATT&CK tactics that the `attack.*` tags name, as `(id, name)`: each id once
+    /// (with the name of its first tag), in tag order. Resolved by the generator; a tag it
+    /// does not know is left out.
+    pub tactics: &'static [(&'static str, &'static str)],
+    /// The ATT&CK techniques and sub-techniques that the tags name, as `(id, name)`, the same
+    /// way.
+    pub techniques: &'static [(&'static str, &'static str)],
+    /// The rule's risk score (ECS `event.risk_score`): its custom `risk_score` key when that
+    /// is a number (or a string holding one), else the severity of its level (21, 47, 73, 99
+    /// for low to critical, 1 for informational); `None` when it has neither.
+    pub risk_score: Option<f64>,
     /// Sigma `logsource`.
     pub logsource: LogSource,
     /// `related`: `(type, id)` pairs.

@@ -8,9 +8,9 @@
 //! ruleset: sigma, level, tags}`, `threat.{framework, tactic.{id,name}, technique.{id,name}}`,
 //! `user.name` (the caller), `source.ip`, `user_agent.original`,
 //! `kubernetes.audit.{auditID, stage, verb, requestURI, impersonatedUser.{username,groups}}`,
-//! and `input.{file, line, item}`.
+//! and `input.{file, line, item}`. The ATT&CK ids and names and the risk score are the
+//! rule's own (`RuleInfo`), resolved when it was generated.
 
-mod attack;
 use serde_json::{json, Map, Value};
 use sigma_runtime::{calendar, Event, Level, RuleInfo, Shape};
 use std::borrow::Cow;
@@ -49,25 +49,16 @@ pub fn severity(level: Level) -> u32 {
     }
 }
 
-/// The rule's `risk_score` key when it is a number (or a string holding one), else the
-/// severity of its level; `None` when it has neither.
+/// `event.risk_score`: the rule's risk score ([`RuleInfo::risk_score`]), an integral one
+/// written as an integer.
 pub fn risk_score(info: &RuleInfo) -> Option<Value> {
-    let custom = info
-        .custom
-        .iter()
-        .find(|(k, _)| *k == "risk_score")
-        .and_then(|(_, v)| serde_json::from_str::<Value>(v).ok())
-        .and_then(|v| match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        })
-        .filter(|f| f.is_finite());
-    match custom {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(json!(f as i64)),
-        Some(f) => Some(json!(f)),
-        None => info.level.map(|l| json!(severity(l))),
-    }
+    info.risk_score.map(|f| {
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            json!(f as i64)
+        } else {
+            json!(f)
+        }
+    })
 }
 
 /// Writes one alert, ending with a newline.
@@ -243,22 +234,23 @@ pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original
     rule.insert("tags".into(), json!(info.tags));
     root.insert("rule".into(), Value::Object(rule));
 
-    let (tactics, techniques) = attack::of_tags(info.tags);
+    let (tactics, techniques) = (info.tactics, info.techniques);
     if !tactics.is_empty() || !techniques.is_empty() {
-        let ids = |e: &[attack::Entry]| json!(e.iter().map(|t| t.id).collect::<Vec<_>>());
-        let names = |e: &[attack::Entry]| json!(e.iter().map(|t| t.name).collect::<Vec<_>>());
+        type Entries<'a> = &'a [(&'a str, &'a str)];
+        let ids = |e: Entries| json!(e.iter().map(|t| t.0).collect::<Vec<_>>());
+        let names = |e: Entries| json!(e.iter().map(|t| t.1).collect::<Vec<_>>());
         let mut threat = Map::new();
         threat.insert("framework".into(), json!("MITRE ATT&CK"));
         if !tactics.is_empty() {
             threat.insert(
                 "tactic".into(),
-                json!({"id": ids(&tactics), "name": names(&tactics)}),
+                json!({"id": ids(tactics), "name": names(tactics)}),
             );
         }
         if !techniques.is_empty() {
             threat.insert(
                 "technique".into(),
-                json!({"id": ids(&techniques), "name": names(&techniques)}),
+                json!({"id": ids(techniques), "name": names(techniques)}),
             );
         }
         root.insert("threat".into(), Value::Object(threat));
@@ -335,6 +327,13 @@ mod tests {
             "attack.t1134",
             "attack.t0000",
         ],
+        // As the generator resolves those tags: each id once, with its first tag's name.
+        tactics: &[
+            ("TA0004", "Privilege Escalation"),
+            ("TA0005", "Defense Evasion"),
+        ],
+        techniques: &[("T1134", "Access Token Manipulation")],
+        risk_score: Some(80.0),
         logsource: LogSource {
             product: "kubernetes",
             category: "application",
@@ -407,7 +406,6 @@ mod tests {
         assert_eq!(v["rule"]["ruleset"], "sigma");
         assert_eq!(v["threat"]["framework"], "MITRE ATT&CK");
         assert_eq!(v["threat"]["tactic"]["id"], json!(["TA0004", "TA0005"]));
-        // `stealth` has the id of `defense-evasion`: each id once, with its first name.
         assert_eq!(
             v["threat"]["tactic"]["name"],
             json!(["Privilege Escalation", "Defense Evasion"])
@@ -454,20 +452,26 @@ mod tests {
     }
 
     #[test]
-    fn severity_and_risk_defaults() {
+    fn severity_and_risk_score() {
         assert_eq!(severity(Level::Informational), 1);
         assert_eq!(severity(Level::Low), 21);
         assert_eq!(severity(Level::Medium), 47);
         assert_eq!(severity(Level::Critical), 99);
         let mut info = INFO;
-        info.custom = &[];
+        info.risk_score = Some(73.0);
         assert_eq!(risk_score(&info), Some(json!(73)));
-        info.custom = &[("risk_score", "\"12.5\"")];
+        assert_eq!(serde_json::to_string(&risk_score(&info)).unwrap(), "73");
+        info.risk_score = Some(12.5);
         assert_eq!(risk_score(&info), Some(json!(12.5)));
-        info.custom = &[("risk_score", "[1]")];
-        info.level = Some(Level::Low);
-        assert_eq!(risk_score(&info), Some(json!(21)));
-        info.level = None;
+        info.risk_score = Some(-0.0);
+        assert_eq!(serde_json::to_string(&risk_score(&info)).unwrap(), "0");
+        // From 1e15 on, written as a float.
+        info.risk_score = Some(1e15);
+        assert_eq!(
+            serde_json::to_string(&risk_score(&info)).unwrap(),
+            "1000000000000000.0"
+        );
+        info.risk_score = None;
         assert_eq!(risk_score(&info), None);
     }
 }

@@ -4,7 +4,7 @@ use super::doc::Doc;
 use super::ident::Names;
 use super::pattern;
 use crate::ir::{Expr, Level, Rule, Selection};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 /// The items of a rule's module, in order (each formatted on its own).
@@ -48,6 +48,22 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
         s(&m.logsource.service),
     );
     let tags = &m.tags;
+    let (tactics, techniques) = crate::attack::of_tags(tags);
+    let pairs = |entries: Vec<crate::attack::Entry>| {
+        let pairs = entries.into_iter().map(|e| {
+            let (id, name) = (e.id, e.name);
+            quote!((#id, #name))
+        });
+        quote!(&[#(#pairs),*])
+    };
+    let (tactics, techniques) = (pairs(tactics), pairs(techniques));
+    let risk_score = match crate::risk::risk_score(m) {
+        Some(score) => {
+            let score = float(score);
+            quote!(::core::option::Option::Some(#score))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let related = m.related.iter().map(|(t, i)| quote!((#t, #i)));
     let custom = m.custom.iter().map(|(k, v)| quote!((#k, #v)));
     let source = &rule.source;
@@ -76,6 +92,9 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
             level: #level,
             status: #status,
             tags: &[#(#tags),*],
+            tactics: #tactics,
+            techniques: #techniques,
+            risk_score: #risk_score,
             logsource: crate::runtime::LogSource {
                 product: #product,
                 category: #category,
@@ -85,6 +104,16 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
             custom: &[#(#custom),*],
             source: #source,
         };
+    }
+}
+
+/// An `f64` literal that reads back as exactly `x` (finite), the sign outside the literal.
+fn float(x: f64) -> TokenStream {
+    let abs = Literal::f64_unsuffixed(x.abs());
+    if x.is_sign_negative() {
+        quote!(-#abs)
+    } else {
+        quote!(#abs)
     }
 }
 

@@ -1,9 +1,10 @@
-//! MITRE ATT&CK (Enterprise) names for Sigma `attack.*` tags.
+//! MITRE ATT&CK (Enterprise) names for Sigma `attack.*` tags, resolved at generation time.
 //!
 //! Sigma tags a rule with tactics by their ATT&CK short name (`attack.privilege-escalation`)
 //! and with techniques by id (`attack.t1134`, `attack.t1078.004`). ECS alerts want ids and
 //! names for both, so this module holds a table: tactic short name → (id, name), and technique
-//! id → name. Nothing is guessed: a tag that is not in the tables is left out of the alert.
+//! id → name; each rule's `RuleInfo` carries the entries its tags name. Nothing is guessed: a
+//! tag that is not in the tables is left out of the alert.
 //!
 //! Tactics are those of ATT&CK v19, which split the old *Defense Evasion* (TA0005) into
 //! *Stealth* (which kept the id TA0005) and the new *Defense Impairment* (TA0112). Rules
@@ -109,10 +110,10 @@ fn strip_attack(tag: &str) -> Option<&str> {
 
 /// The tactics and techniques of a rule's tags, each id once (with the name of its first
 /// tag: `defense-evasion` and `stealth` share TA0005), in tag order.
-pub fn of_tags(tags: &[&str]) -> (Vec<Entry>, Vec<Entry>) {
+pub fn of_tags<S: AsRef<str>>(tags: &[S]) -> (Vec<Entry>, Vec<Entry>) {
     let mut tactics: Vec<Entry> = Vec::new();
     let mut techniques: Vec<Entry> = Vec::new();
-    for tag in tags {
+    for tag in tags.iter().map(AsRef::as_ref) {
         if let Some(t) = tactic(tag) {
             if !tactics.iter().any(|e| e.id == t.id) {
                 tactics.push(t);
@@ -165,6 +166,7 @@ mod tests {
         let (ta, te) = of_tags(&[
             "attack.privilege-escalation",
             "attack.defense-evasion",
+            "attack.stealth",
             "attack.t1134",
             "attack.t1134",
             "attack.t9999",
@@ -173,6 +175,9 @@ mod tests {
         ]);
         let ids: Vec<_> = ta.iter().map(|e| e.id).collect();
         assert_eq!(ids, ["TA0004", "TA0005"]);
+        // `stealth` has the id of `defense-evasion`: each id once, with its first name.
+        let names: Vec<_> = ta.iter().map(|e| e.name).collect();
+        assert_eq!(names, ["Privilege Escalation", "Defense Evasion"]);
         let ids: Vec<_> = te.iter().map(|e| e.id).collect();
         assert_eq!(ids, ["T1134"]);
     }

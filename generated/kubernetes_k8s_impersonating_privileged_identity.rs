@@ -126,10 +126,7 @@ fn sel_allowed(ev: &crate::runtime::Event) -> bool {
 fn sel_verb(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
         crate::runtime::FieldPath::mapped("verb", "kubernetes.audit.verb"),
-        |v| match v {
-            "create" | "delete" | "get" | "list" | "patch" | "update" => true,
-            _ => false,
-        },
+        |v| matches!(v, "create" | "delete" | "get" | "list" | "patch" | "update"),
     )
 }
 
@@ -157,19 +154,18 @@ fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
             "impersonatedUser.username",
             "kubernetes.audit.impersonatedUser.username",
         ),
-        |v| (
-            match v {
-                "admin" | "cluster-admin" | "kubernetes-admin" | "system:admin"
-                | "system:anonymous" | "system:apiserver"
-                | "system:kube-controller-manager" | "system:kube-proxy"
-                | "system:kube-scheduler" | "system:volume-scheduler" => true,
-                _ => false,
-            }
+        |v| {
+            matches!(
+                v, "admin" | "cluster-admin" | "kubernetes-admin" | "system:admin" |
+                "system:anonymous" | "system:apiserver" |
+                "system:kube-controller-manager" | "system:kube-proxy" |
+                "system:kube-scheduler" | "system:volume-scheduler"
+            )
                 || crate::runtime::starts_with_any(
                     v,
                     &["system:node:", "system:serviceaccount:kube-system:"],
                 )
-        ),
+        },
     )
 }
 
@@ -188,10 +184,7 @@ fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
             "impersonatedUser.groups",
             "kubernetes.audit.impersonatedUser.groups",
         ),
-        |v| match v {
-            "cluster-admin" | "system:cluster-admins" | "system:masters" => true,
-            _ => false,
-        },
+        |v| matches!(v, "cluster-admin" | "system:cluster-admins" | "system:masters"),
     )
 }
 
@@ -216,12 +209,11 @@ fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
 fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
         crate::runtime::FieldPath::mapped("user.username", "user.name"),
-        |v| (
-            match v {
-                "acsService" | "aksService" | "masterclient" | "nodeclient"
-                | "system:kube-controller-manager" | "system:kube-scheduler" => true,
-                _ => false,
-            }
+        |v| {
+            matches!(
+                v, "acsService" | "aksService" | "masterclient" | "nodeclient" |
+                "system:kube-controller-manager" | "system:kube-scheduler"
+            )
                 || crate::runtime::glob(
                     v,
                     &[
@@ -260,6 +252,6 @@ fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
                     v,
                     &["eks:", "system:node:", "system:serviceaccount:kube-system:"],
                 )
-        ),
+        },
     )
 }

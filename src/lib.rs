@@ -12,11 +12,6 @@
 pub use sigma_runtime as runtime;
 
 /// The generated rule modules (see `generated/` for a committed copy of this code).
-#[allow(
-    clippy::match_like_matches_macro,
-    clippy::nonminimal_bool,
-    clippy::needless_raw_string_hashes
-)]
 pub mod rules {
     include!(concat!(env!("OUT_DIR"), "/generated/mod.rs"));
 }

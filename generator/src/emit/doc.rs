@@ -62,9 +62,11 @@ impl Doc {
     }
 }
 
-/// Makes a doc line safe and visible: control characters become U+FFFD, and the Unicode
-/// bidirectional controls (which rustc rejects in comments, as they can make code read
-/// differently from how it compiles) are written as `\u{…}` escapes.
+/// Makes a doc line safe and visible: a tab becomes `␉` (U+2409: inside a YAML value it is
+/// data, which spaces would hide, and clippy's `tabs_in_doc_comments` rejects it), other
+/// control characters become U+FFFD, and the Unicode bidirectional controls (which rustc
+/// rejects in comments, as they can make code read differently from how it compiles) are
+/// written as `\u{…}` escapes.
 fn clean(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.trim_end().chars() {
@@ -72,7 +74,8 @@ fn clean(line: &str) -> String {
             '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
-            c if c.is_control() && c != '\t' => out.push(char::REPLACEMENT_CHARACTER),
+            '\t' => out.push('\u{2409}'),
+            c if c.is_control() => out.push(char::REPLACEMENT_CHARACTER),
             c => out.push(c),
         }
     }
@@ -93,6 +96,15 @@ mod tests {
         assert_eq!(
             doc.lines,
             vec!["`````yaml", "a: '````'", "b\u{fffd}c", "`````"]
+        );
+    }
+
+    #[test]
+    fn tabs_are_shown_as_a_symbol() {
+        let doc = Doc::default().line("a\tb").fenced("yaml", "- '\t'");
+        assert_eq!(
+            doc.lines,
+            vec!["a\u{2409}b", "```yaml", "- '\u{2409}'", "```"]
         );
     }
 

@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use std::collections::BTreeMap;
 
-/// Sets larger than this use a sorted slice and binary search instead of a `match`.
+/// Sets larger than this use a sorted slice and binary search instead of `matches!`.
 const MATCH_ARMS_MAX: usize = 16;
 
 /// One clause as a conjunction of disjunctions of `bool` expressions over `ev: &Event`
@@ -27,13 +27,26 @@ pub fn clause(c: &Clause, ecs: &BTreeMap<String, String>) -> Vec<Vec<TokenStream
             if !negate {
                 return conj;
             }
-            let several = conj.len() > 1;
-            let parts = conj.into_iter().map(|any| match any.len() {
-                1 => any.into_iter().next().unwrap_or_default(),
-                _ if several => quote!((#(#any)||*)),
-                _ => quote!(#(#any)||*),
+            // `!(g1 && g2)`, each group `a || b`, with the `!` moved onto each test (the
+            // tests are plain `bool`s, so De Morgan's laws hold; clippy's `nonminimal_bool`
+            // would rewrite a `!` over a group next to another `!`).
+            if conj.len() == 1 {
+                // `!(a || b)` is `!a && !b`.
+                return conj
+                    .into_iter()
+                    .flatten()
+                    .map(|t| vec![quote!(!#t)])
+                    .collect();
+            }
+            // `!(g1 && g2)` is `!g1 || !g2`, and `!(a || b)` is `!a && !b`.
+            let any = conj.into_iter().map(|all| match all.len() {
+                1 => {
+                    let t = all.into_iter().next().unwrap_or_default();
+                    quote!(!#t)
+                }
+                _ => quote!((#(!#all)&&*)),
             });
-            vec![vec![quote!(!(#(#parts)&&*))]]
+            vec![any.collect()]
         }
     }
 }
@@ -141,7 +154,9 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
         },
         Pattern::OneOf(set, Case::Sensitive) if set.len() <= MATCH_ARMS_MAX => {
             let arms = set.iter();
-            quote!(match v { #(#arms)|* => true, _ => false })
+            // Not `::core::matches!`: the prelude macro cannot be shadowed from outside the
+            // crate, and the shorter call lets prettyplease keep more of them on one line.
+            quote!(matches!(v, #(#arms)|*))
         }
         Pattern::OneOf(set, Case::Sensitive) => {
             let items = set.iter();

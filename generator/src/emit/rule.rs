@@ -146,11 +146,41 @@ fn matches(rule: &Rule, fns: &[Ident]) -> TokenStream {
         .blank()
         .fenced("text", &rule.condition_text)
         .tokens();
-    let body = expr(&rule.condition, fns);
+    let body = expr(&negation_normal_form(&rule.condition, false), fns);
     quote! {
         #doc
         pub fn matches(ev: &crate::runtime::Event) -> bool {
             #body
+        }
+    }
+}
+
+/// `e` (negated when `negated`) with every `not` moved down onto a selection by De Morgan's
+/// laws, and nested groups of the same operator merged: `not (a or not b)` becomes
+/// `!a && b`. Clippy's `nonminimal_bool` rewrites a `!` over a group that holds another `!`
+/// (or a run of such groups); this form has none. Sound here: a selection is a plain `bool`
+/// function (a missing field is decided inside it), and the selections are called in the
+/// same order, with the same short circuits.
+fn negation_normal_form(e: &Expr, negated: bool) -> Expr {
+    match e {
+        Expr::Sel(_) if negated => Expr::Not(Box::new(e.clone())),
+        Expr::Sel(_) => e.clone(),
+        Expr::Not(inner) => negation_normal_form(inner, !negated),
+        Expr::And(items) | Expr::Or(items) => {
+            let and = matches!(e, Expr::And(_)) != negated;
+            let mut merged = Vec::with_capacity(items.len());
+            for item in items {
+                match negation_normal_form(item, negated) {
+                    Expr::And(inner) if and => merged.extend(inner),
+                    Expr::Or(inner) if !and => merged.extend(inner),
+                    other => merged.push(other),
+                }
+            }
+            if and {
+                Expr::And(merged)
+            } else {
+                Expr::Or(merged)
+            }
         }
     }
 }

@@ -32,9 +32,7 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
     source: "kubernetes/k8s_impersonating_privileged_identity.yml",
 };
 
-/// Byte literals: every line this rule can match contains one of them (outside `\u00XX`
-/// escapes, which make a line a candidate for every rule). `None`: the rule reads every line.
-/// Fields every event it can match reaches (`fields_*`): a decoded event lacking one skips it.
+/// Prefilter of this rule (see [`crate::runtime::Prefilter`]).
 pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
     raw: ::core::option::Option::Some(&["impersonatedUser"]),
     ecs: ::core::option::Option::Some(&["impersonatedUser"]),
@@ -68,13 +66,7 @@ pub fn matches(ev: &crate::runtime::Event) -> bool {
 ///     impersonatedUser.username: '*'
 /// ```
 fn sel_impersonation(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
-        crate::runtime::FieldPath::mapped(
-            "impersonatedUser.username",
-            "kubernetes.audit.impersonatedUser.username",
-        ),
-        |_| true,
-    )
+    ev.any_text(IMPERSONATED_USER_USERNAME, |_| true)
 }
 
 /// Selection `filter_eks_impersonated`:
@@ -87,10 +79,7 @@ fn sel_impersonation(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::mapped(
-            "impersonatedUser.username",
-            "kubernetes.audit.impersonatedUser.username",
-        ),
+        IMPERSONATED_USER_USERNAME,
         |v| v == "eks-event-service:event-controller" || v.starts_with("eks:"),
     )
 }
@@ -102,13 +91,7 @@ fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
 ///     annotations.authorization.k8s.io/decision|cased: 'allow'
 /// ```
 fn sel_allowed(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
-        crate::runtime::FieldPath::mapped(
-            "annotations.authorization.k8s.io/decision",
-            "kubernetes.audit.annotations.authorization_k8s_io/decision",
-        ),
-        |v| v == "allow",
-    )
+    ev.any_text(ANNOTATIONS_AUTHORIZATION_K8S_IO_DECISION, |v| v == "allow")
 }
 
 /// Selection `verb`:
@@ -125,7 +108,7 @@ fn sel_allowed(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_verb(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::mapped("verb", "kubernetes.audit.verb"),
+        VERB,
         |v| matches!(v, "create" | "delete" | "get" | "list" | "patch" | "update"),
     )
 }
@@ -150,10 +133,7 @@ fn sel_verb(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::mapped(
-            "impersonatedUser.username",
-            "kubernetes.audit.impersonatedUser.username",
-        ),
+        IMPERSONATED_USER_USERNAME,
         |v| {
             matches!(
                 v, "admin" | "cluster-admin" | "kubernetes-admin" | "system:admin" |
@@ -180,10 +160,7 @@ fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::mapped(
-            "impersonatedUser.groups",
-            "kubernetes.audit.impersonatedUser.groups",
-        ),
+        IMPERSONATED_USER_GROUPS,
         |v| matches!(v, "cluster-admin" | "system:cluster-admins" | "system:masters"),
     )
 }
@@ -208,46 +185,14 @@ fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
 /// ```
 fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
     ev.any_text(
-        crate::runtime::FieldPath::mapped("user.username", "user.name"),
+        USER_USERNAME,
         |v| {
             matches!(
                 v, "acsService" | "aksService" | "masterclient" | "nodeclient" |
                 "system:kube-controller-manager" | "system:kube-scheduler"
-            )
-                || crate::runtime::glob(
-                    v,
-                    &[
-                        crate::runtime::GlobPart::Lit("arn:aws:iam:"),
-                        crate::runtime::GlobPart::AnyRun,
-                        crate::runtime::GlobPart::Lit(":role/aws-service-role"),
-                        crate::runtime::GlobPart::AnyRun,
-                    ],
-                    false,
-                )
-                || crate::runtime::glob(
-                    v,
-                    &[
-                        crate::runtime::GlobPart::Lit("arn:aws:sts:"),
-                        crate::runtime::GlobPart::AnyRun,
-                        crate::runtime::GlobPart::Lit(
-                            ":assumed-role/AWSServiceRoleForAmazonEKS",
-                        ),
-                        crate::runtime::GlobPart::AnyRun,
-                    ],
-                    false,
-                )
-                || crate::runtime::glob(
-                    v,
-                    &[
-                        crate::runtime::GlobPart::Lit("arn:aws:sts:"),
-                        crate::runtime::GlobPart::AnyRun,
-                        crate::runtime::GlobPart::Lit(
-                            ":assumed-role/AWSServiceRoleForAmazonEKSNodegroup",
-                        ),
-                        crate::runtime::GlobPart::AnyRun,
-                    ],
-                    false,
-                )
+            ) || crate::runtime::glob(v, GLOB_1, false)
+                || crate::runtime::glob(v, GLOB_2, false)
+                || crate::runtime::glob(v, GLOB_3, false)
                 || crate::runtime::starts_with_any(
                     v,
                     &["eks:", "system:node:", "system:serviceaccount:kube-system:"],
@@ -255,3 +200,57 @@ fn sel_filter_platform_caller(ev: &crate::runtime::Event) -> bool {
         },
     )
 }
+
+/// Field `annotations.authorization.k8s.io/decision` (`kubernetes.audit.annotations.authorization_k8s_io/decision` in ECS documents).
+const ANNOTATIONS_AUTHORIZATION_K8S_IO_DECISION: crate::runtime::FieldPath = crate::runtime::FieldPath::mapped(
+    "annotations.authorization.k8s.io/decision",
+    "kubernetes.audit.annotations.authorization_k8s_io/decision",
+);
+
+/// Field `impersonatedUser.groups` (`kubernetes.audit.impersonatedUser.groups` in ECS documents).
+const IMPERSONATED_USER_GROUPS: crate::runtime::FieldPath = crate::runtime::FieldPath::mapped(
+    "impersonatedUser.groups",
+    "kubernetes.audit.impersonatedUser.groups",
+);
+
+/// Field `impersonatedUser.username` (`kubernetes.audit.impersonatedUser.username` in ECS documents).
+const IMPERSONATED_USER_USERNAME: crate::runtime::FieldPath = crate::runtime::FieldPath::mapped(
+    "impersonatedUser.username",
+    "kubernetes.audit.impersonatedUser.username",
+);
+
+/// Field `user.username` (`user.name` in ECS documents).
+const USER_USERNAME: crate::runtime::FieldPath = crate::runtime::FieldPath::mapped(
+    "user.username",
+    "user.name",
+);
+
+/// Field `verb` (`kubernetes.audit.verb` in ECS documents).
+const VERB: crate::runtime::FieldPath = crate::runtime::FieldPath::mapped(
+    "verb",
+    "kubernetes.audit.verb",
+);
+
+/// Wildcard pattern `arn:aws:iam:*:role/aws-service-role*`.
+const GLOB_1: &[crate::runtime::GlobPart] = &[
+    crate::runtime::GlobPart::Lit("arn:aws:iam:"),
+    crate::runtime::GlobPart::AnyRun,
+    crate::runtime::GlobPart::Lit(":role/aws-service-role"),
+    crate::runtime::GlobPart::AnyRun,
+];
+
+/// Wildcard pattern `arn:aws:sts:*:assumed-role/AWSServiceRoleForAmazonEKS*`.
+const GLOB_2: &[crate::runtime::GlobPart] = &[
+    crate::runtime::GlobPart::Lit("arn:aws:sts:"),
+    crate::runtime::GlobPart::AnyRun,
+    crate::runtime::GlobPart::Lit(":assumed-role/AWSServiceRoleForAmazonEKS"),
+    crate::runtime::GlobPart::AnyRun,
+];
+
+/// Wildcard pattern `arn:aws:sts:*:assumed-role/AWSServiceRoleForAmazonEKSNodegroup*`.
+const GLOB_3: &[crate::runtime::GlobPart] = &[
+    crate::runtime::GlobPart::Lit("arn:aws:sts:"),
+    crate::runtime::GlobPart::AnyRun,
+    crate::runtime::GlobPart::Lit(":assumed-role/AWSServiceRoleForAmazonEKSNodegroup"),
+    crate::runtime::GlobPart::AnyRun,
+];

@@ -32,6 +32,17 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
                 syn::Item::Fn(f) => {
                     f.sig.ident == "matches" || f.sig.ident.to_string().starts_with("sel_")
                 }
+                // Field paths and wildcard part lists, named in upper snake case.
+                syn::Item::Const(c) => {
+                    let ident = c.ident.to_string();
+                    let ty = quote::ToTokens::to_token_stream(&c.ty).to_string();
+                    ident.starts_with(|c: char| c.is_ascii_uppercase())
+                        && ident
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                        && (ty == "crate :: runtime :: FieldPath"
+                            || ty == "& [crate :: runtime :: GlobPart]")
+                }
                 syn::Item::Mod(m) => {
                     name == "mod.rs"
                         && m.content

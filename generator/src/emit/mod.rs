@@ -1,6 +1,7 @@
 //! IR → token streams, one file per rule plus the index. Infallible: every error was found
 //! while lowering.
 
+mod consts;
 mod doc;
 mod ident;
 mod pattern;

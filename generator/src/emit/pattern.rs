@@ -1,20 +1,19 @@
 //! Clauses and patterns → boolean expressions over runtime calls. Every constant is computed
 //! already (folded needles, glob parts, sorted sets, networks); strings enter only as literals.
+//! Field paths and glob part lists are named constants of the rule file ([`Consts`]).
 
-use crate::ir::{
-    Case, Cidr, Clause, CompareOp, GlobPart, Pattern, RefMode, StrPattern, Test, TimePart,
-};
-use proc_macro2::{Literal, TokenStream};
+use super::consts::Consts;
+use crate::ir::{Case, Cidr, Clause, CompareOp, Pattern, RefMode, StrPattern, Test, TimePart};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
-use std::collections::BTreeMap;
 
 /// Sets larger than this use a sorted slice and binary search instead of `matches!`.
 const MATCH_ARMS_MAX: usize = 16;
 
 /// One clause as a conjunction of disjunctions of `bool` expressions over `ev: &Event`
 /// (outer Vec: AND, inner Vec: OR), so the caller can parenthesise only where needed.
-pub fn clause(c: &Clause, ecs: &BTreeMap<String, String>) -> Vec<Vec<TokenStream>> {
-    let field = c.field.as_deref().map(|f| field_path(f, ecs));
+pub fn clause(c: &Clause, consts: &mut Consts) -> Vec<Vec<TokenStream>> {
+    let field = c.field.as_deref().map(|f| consts.field(f));
     match (&c.test, field) {
         (Test::Exists(true), Some(f)) => vec![vec![quote!(ev.exists(#f))]],
         (Test::Exists(false), Some(f)) => vec![vec![quote!(!ev.exists(#f))]],
@@ -22,7 +21,7 @@ pub fn clause(c: &Clause, ecs: &BTreeMap<String, String>) -> Vec<Vec<TokenStream
         (Test::Match { groups, negate }, f) => {
             let conj: Vec<Vec<TokenStream>> = groups
                 .iter()
-                .map(|g| alternatives(g, f.as_ref(), ecs))
+                .map(|g| alternatives(g, f.as_ref(), consts))
                 .collect();
             if !negate {
                 return conj;
@@ -51,21 +50,16 @@ pub fn clause(c: &Clause, ecs: &BTreeMap<String, String>) -> Vec<Vec<TokenStream
     }
 }
 
-/// A field as the runtime looks it up: its name, and its ECS name when a pipeline renames it.
-fn field_path(name: &str, ecs: &BTreeMap<String, String>) -> TokenStream {
-    match ecs.get(name) {
-        Some(mapped) => quote!(crate::runtime::FieldPath::mapped(#name, #mapped)),
-        None => quote!(crate::runtime::FieldPath::new(#name)),
-    }
-}
-
 /// The tests one OR group needs: text tests share one walk of the field, leaf tests another.
 fn alternatives(
     patterns: &[Pattern],
-    field: Option<&TokenStream>,
-    ecs: &BTreeMap<String, String>,
+    field: Option<&Ident>,
+    consts: &mut Consts,
 ) -> Vec<TokenStream> {
-    let text: Vec<TokenStream> = patterns.iter().filter_map(text_test).collect();
+    let text: Vec<TokenStream> = patterns
+        .iter()
+        .filter_map(|p| text_test(p, consts))
+        .collect();
     let mut out = Vec::new();
     if !text.is_empty() {
         // A lone `*` accepts any text, which makes the other text tests moot.
@@ -92,7 +86,7 @@ fn alternatives(
             match p {
                 Pattern::Null => out.push(quote!(ev.is_null(#f))),
                 Pattern::FieldRef { field: other, mode } => {
-                    let other = field_path(other, ecs);
+                    let other = consts.field(other);
                     let mode = match mode {
                         RefMode::Eq => quote!(Eq),
                         RefMode::Prefix => quote!(Prefix),
@@ -134,7 +128,7 @@ fn leaf_test(p: &Pattern) -> Option<TokenStream> {
 }
 
 /// A test on the text `v: &str`.
-fn text_test(p: &Pattern) -> Option<TokenStream> {
+fn text_test(p: &Pattern, consts: &mut Consts) -> Option<TokenStream> {
     Some(match p {
         Pattern::Str(s, Case::Sensitive) => match s {
             StrPattern::Exact(n) => quote!(v == #n),
@@ -142,7 +136,10 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
             StrPattern::Suffix(n) => quote!(v.ends_with(#n)),
             StrPattern::Contains(n) => quote!(v.contains(#n)),
             StrPattern::Any => quote!(true),
-            StrPattern::Glob(parts) => glob(parts, false),
+            StrPattern::Glob(parts) => {
+                let parts = consts.glob(parts);
+                quote!(crate::runtime::glob(v, #parts, false))
+            }
         },
         Pattern::Str(s, Case::Insensitive) => match s {
             StrPattern::Exact(n) => quote!(crate::runtime::eq_ci(v, #n)),
@@ -150,7 +147,10 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
             StrPattern::Suffix(n) => quote!(crate::runtime::ends_with_ci(v, #n)),
             StrPattern::Contains(n) => quote!(crate::runtime::contains_ci(v, #n)),
             StrPattern::Any => quote!(true),
-            StrPattern::Glob(parts) => glob(parts, true),
+            StrPattern::Glob(parts) => {
+                let parts = consts.glob(parts);
+                quote!(crate::runtime::glob(v, #parts, true))
+            }
         },
         Pattern::OneOf(set, Case::Sensitive) if set.len() <= MATCH_ARMS_MAX => {
             let arms = set.iter();
@@ -211,13 +211,4 @@ fn text_test(p: &Pattern) -> Option<TokenStream> {
 fn hex_u16(x: u16) -> TokenStream {
     // A hex literal is how people read IPv6 segments; it is a valid integer token.
     format!("{x:#x}").parse().unwrap_or_else(|_| quote!(#x))
-}
-
-fn glob(parts: &[GlobPart], ci: bool) -> TokenStream {
-    let parts = parts.iter().map(|p| match p {
-        GlobPart::Lit(s) => quote!(crate::runtime::GlobPart::Lit(#s)),
-        GlobPart::AnyChar => quote!(crate::runtime::GlobPart::AnyChar),
-        GlobPart::AnyRun => quote!(crate::runtime::GlobPart::AnyRun),
-    });
-    quote!(crate::runtime::glob(v, &[#(#parts),*], #ci))
 }

@@ -1,5 +1,7 @@
-//! One rule → one module's items: `INFO`, `matches`, and one function per selection.
+//! One rule → one module's items: `INFO`, `PREFILTER`, `matches`, one function per
+//! selection, and the constants those functions name.
 
+use super::consts::Consts;
 use super::doc::Doc;
 use super::ident::Names;
 use super::pattern;
@@ -15,13 +17,16 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
         .iter()
         .map(|s| names.mint("sel_", &s.name))
         .collect();
+    // `RE` is the `static` each regex test declares in its own block.
+    let mut consts = Consts::new(rule, &["INFO", "PREFILTER", "RE"]);
     let mut items = vec![info(rule, label), prefilter(rule), matches(rule, &fns)];
     items.extend(
         rule.selections
             .iter()
             .zip(&fns)
-            .map(|(s, f)| selection(s, f, &rule.ecs_fields)),
+            .map(|(s, f)| selection(s, f, &mut consts)),
     );
+    items.extend(consts.items());
     items
 }
 
@@ -118,10 +123,9 @@ fn float(x: f64) -> TokenStream {
 }
 
 fn prefilter(rule: &Rule) -> TokenStream {
+    // What the values mean is the same for every rule: the runtime documents it once.
     let doc = Doc::default()
-        .line("Byte literals: every line this rule can match contains one of them (outside `\\u00XX`")
-        .line("escapes, which make a line a candidate for every rule). `None`: the rule reads every line.")
-        .line("Fields every event it can match reaches (`fields_*`): a decoded event lacking one skips it.")
+        .line("Prefilter of this rule (see [`crate::runtime::Prefilter`]).")
         .tokens();
     let side = |lits: &Option<Vec<String>>| match lits {
         Some(l) => quote!(::core::option::Option::Some(&[#(#l),*])),
@@ -218,11 +222,7 @@ fn group(e: &Expr, fns: &[Ident]) -> TokenStream {
     }
 }
 
-fn selection(
-    sel: &Selection,
-    f: &Ident,
-    ecs: &std::collections::BTreeMap<String, String>,
-) -> TokenStream {
+fn selection(sel: &Selection, f: &Ident, consts: &mut Consts) -> TokenStream {
     let doc = Doc::default()
         .line(&format!("Selection `{}`:", sel.name))
         .blank()
@@ -234,7 +234,7 @@ fn selection(
         .map(|clauses| {
             let groups: Vec<Vec<TokenStream>> = clauses
                 .iter()
-                .flat_map(|c| pattern::clause(c, ecs))
+                .flat_map(|c| pattern::clause(c, consts))
                 .collect();
             let in_and = groups.len() > 1;
             groups

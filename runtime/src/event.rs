@@ -126,6 +126,7 @@ impl<'a> Event<'a> {
     }
 
     /// The event's shape.
+    #[inline]
     pub fn shape(&self) -> Shape {
         self.shape
     }

@@ -73,6 +73,7 @@ pub enum Num<'a> {
 
 impl Num<'_> {
     /// The value as a float.
+    #[inline]
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Num::Json(n) => n.as_f64(),

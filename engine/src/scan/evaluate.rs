@@ -1,8 +1,9 @@
 //! How a scan evaluates its input: one line at a time, or a block of lines through the byte
 //! prefilter, into a [`Batch`] that is written in input order.
 
+use crate::alert::Location;
 use crate::detector::{Batch, Detector};
-use crate::input::{trim_json_whitespace, Format, Item};
+use crate::input::{trim_json_whitespace, Format};
 use crate::prefilter::{line_starts, Hits, LineFilter};
 
 /// How lines are evaluated: shared by every worker thread.
@@ -31,13 +32,19 @@ impl Evaluator<'_> {
             return;
         }
         let decoder = self.det.decoder();
+        // A line that is one event on its own (the common case) is evaluated as it is, without
+        // a list of items.
         let items = match decoder.single(line, self.format) {
-            Some(single) => single.map(|decoded| {
-                vec![Item {
+            Some(Ok(decoded)) => {
+                let at = Location {
+                    file: name,
+                    line: line_no,
                     item: None,
-                    result: Ok(decoded),
-                }]
-            }),
+                };
+                self.det.event(&decoded, &at, candidates, batch);
+                return;
+            }
+            Some(Err(e)) => Err(e),
             None => decoder.line(line, self.format),
         };
         match items {

@@ -10,7 +10,7 @@
 //! nesting depth, trailing characters), so a line is an event on the fast path exactly when it
 //! is one for a full parse, with one deliberate exception: a number beyond the f64 range is
 //! accepted (as infinity), where serde_json rejects the line; the full parse then falls back
-//! to this decoder (see `io::input`). The one shape it does not follow, a duplicate key
+//! to this decoder (see the engine's input layer). The one shape it does not follow, a duplicate key
 //! that a rule reads, is reported as [`DecodeError::Fallback`] so the caller uses the full parse.
 //!
 //! By job: `table.rs` holds the field names and their indexes, `slots.rs` the decoded values

@@ -3,7 +3,7 @@
 //! reads. Strings and numbers are in `tokens.rs`.
 
 use super::slots::{Scalar, Slots};
-use super::table::FieldTable;
+use super::table::{Cont, FieldTable};
 use super::DecodeError;
 
 /// serde_json's nesting limit: 127 nested arrays/objects parse, 128 do not.
@@ -27,24 +27,6 @@ fn lower_bound(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool) -> 
         }
     }
     lo
-}
-
-/// The fields a value's position continues into: `names[lo..hi]`, which all start with the
-/// position's dotted path and a dot, `off` bytes in all (sorted names sharing a prefix are
-/// contiguous). Which field a value completes is its whole dotted path, so at most one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Cont {
-    lo: usize,
-    hi: usize,
-    off: usize,
-}
-
-impl Cont {
-    const NONE: Cont = Cont {
-        lo: 0,
-        hi: 0,
-        off: 0,
-    };
 }
 
 pub(super) struct Decoder<'a, 's> {

@@ -1,7 +1,7 @@
 //! [`Slots`], the decoded values of one event, and [`Scalar`], one value: which fields were
 //! reached, their leaves chained per field, and the reuse of the buffers across events.
 
-use super::scan::Cont;
+use super::table::Cont;
 use std::borrow::Cow;
 
 /// How many emptied strings [`Slots`] keep for reuse, and the largest capacity kept.
@@ -72,6 +72,8 @@ impl<'a> Slots<'a> {
         .map(|at| &self.leaves[at as usize - 1].1)
     }
 
+    // Inlined into the scanner (another module, so maybe another codegen unit).
+    #[inline]
     pub(super) fn push_leaf(&mut self, f: u16, v: Scalar<'a>) {
         let at = self.leaves.len() as u32 + 1;
         self.leaves.push((f, v, 0));

@@ -91,3 +91,21 @@ impl FieldTable {
         id
     }
 }
+
+/// The fields a value's position continues into: `names[lo..hi]`, which all start with the
+/// position's dotted path and a dot, `off` bytes in all (sorted names sharing a prefix are
+/// contiguous). Which field a value completes is its whole dotted path, so at most one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Cont {
+    pub(super) lo: usize,
+    pub(super) hi: usize,
+    pub(super) off: usize,
+}
+
+impl Cont {
+    pub(super) const NONE: Cont = Cont {
+        lo: 0,
+        hi: 0,
+        off: 0,
+    };
+}

@@ -183,9 +183,10 @@ pub fn generate_with(
                 output.files.insert(file.name, text);
             }
             Err(e) => {
-                return Err(Diagnostics(vec![Diagnostic::error(label, e).with_help(
-                    "this is a bug in sigma-gen: please report it with the rule",
-                )]))
+                return Err(Diagnostics(vec![Diagnostic::error(label, e.to_string())
+                    .with_help(
+                        "this is a bug in sigma-gen: please report it with the rule",
+                    )]))
             }
         }
     }

@@ -51,7 +51,25 @@ struct Args {
     positional: Vec<PathBuf>,
 }
 
-fn parse_args(args: &[String], allowed: &[&str]) -> Result<Args, String> {
+/// A command line that cannot be read.
+#[derive(Debug)]
+enum UsageError {
+    /// An option the command does not take.
+    UnexpectedOption(String),
+    /// An option given without its value.
+    MissingValue(String),
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsageError::UnexpectedOption(flag) => write!(f, "unexpected option `{flag}`"),
+            UsageError::MissingValue(flag) => write!(f, "`{flag}` needs a value"),
+        }
+    }
+}
+
+fn parse_args(args: &[String], allowed: &[&str]) -> Result<Args, UsageError> {
     let mut parsed = Args {
         rules: None,
         out: None,
@@ -63,12 +81,12 @@ fn parse_args(args: &[String], allowed: &[&str]) -> Result<Args, String> {
     while let Some(arg) = it.next() {
         let flag = arg.as_str();
         if flag.starts_with("--") && !allowed.contains(&flag) {
-            return Err(format!("unexpected option `{flag}`"));
+            return Err(UsageError::UnexpectedOption(flag.to_owned()));
         }
         let mut value = || {
             it.next()
                 .map(PathBuf::from)
-                .ok_or_else(|| format!("`{flag}` needs a value"))
+                .ok_or_else(|| UsageError::MissingValue(flag.to_owned()))
         };
         match flag {
             "--check" => parsed.check = true,
@@ -100,7 +118,7 @@ fn write(args: &[String]) -> ExitCode {
                 a.positional[0].display()
             ))
         }
-        Err(e) => return usage(&e),
+        Err(e) => return usage(&e.to_string()),
     };
     let rules = args.rules.unwrap_or_else(|| workspace().join("detections"));
     let out = args.out.unwrap_or_else(|| workspace().join("generated"));
@@ -153,7 +171,7 @@ fn write(args: &[String]) -> ExitCode {
 fn check(args: &[String]) -> ExitCode {
     let args = match parse_args(args, &["--placeholders"]) {
         Ok(a) => a,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(&e.to_string()),
     };
     let options = match options(args.placeholders.as_deref()) {
         Ok(o) => o,

@@ -9,11 +9,11 @@
 mod rules;
 
 use crate::alert::AlertFormat;
-use crate::detector::{self, LogSourceError, Options};
+use crate::detector::{self, JsonRouting, Options};
 use crate::input::Format;
 use crate::{scan, serve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sigma_runtime::RuleSet;
+use sigma_runtime::{LogSource, RuleSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -112,24 +112,16 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
-    fn options(
-        &self,
-        json_logsource: Option<&str>,
-        full_parse: bool,
-    ) -> Result<Options, LogSourceError> {
-        let mut options = Options {
+    fn options(&self, json_routing: JsonRouting, full_parse: bool) -> Options {
+        Options {
             alert_format: match self.alert_format {
                 AlertFormatArg::Default => AlertFormat::Default,
                 AlertFormatArg::Ecs => AlertFormat::Ecs,
             },
             dedupe_window: self.dedupe_stages.then_some(self.dedupe_window),
+            json_routing,
             full_parse,
-            ..Options::default()
-        };
-        if let Some(text) = json_logsource {
-            options.json_logsource = detector::parse_logsource(text)?;
         }
-        Ok(options)
     }
 }
 
@@ -177,10 +169,16 @@ struct ScanArgs {
     /// The shape of the input lines.
     #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
     input_format: InputFormatArg,
-    /// What `--input-format json` lines are: product=...,category=...,service=... (rules run
-    /// when each of these that they name matches).
+    /// The log source of every `--input-format json` line: product=...,category=...,service=...
+    /// (a rule runs when each of these that it names matches). Without it and without
+    /// --logsource-field, each event's log source is recognised from its shape (Windows event
+    /// log channels, Sysmon and PowerShell event ids, CloudTrail).
     #[arg(long, value_name = "KEY=VALUE,...")]
     logsource: Option<String>,
+    /// Fields of each `--input-format json` event that hold its log source:
+    /// product=FIELD,category=FIELD,service=FIELD (keys not named come from --logsource).
+    #[arg(long, value_name = "KEY=FIELD,...")]
+    logsource_field: Option<String>,
     /// Keep reading files as they grow, reopening them when rotated or truncated (tail -F);
     /// stop with SIGINT or SIGTERM.
     #[arg(long, short = 'f')]
@@ -303,16 +301,48 @@ pub fn main(set: &'static RuleSet) -> ExitCode {
     }
 }
 
+/// A log source naming no key.
+const NO_LOGSOURCE: LogSource = LogSource {
+    product: "",
+    category: "",
+    service: "",
+};
+
 fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
-    if args.logsource.is_some() && !matches!(args.input_format, InputFormatArg::Json) {
+    let json = matches!(args.input_format, InputFormatArg::Json);
+    if args.logsource.is_some() && !json {
         return Err(usage_error(
             "--logsource applies to --input-format json only",
         ));
     }
-    let options = args
-        .output
-        .options(args.logsource.as_deref(), args.reference)
+    if args.logsource_field.is_some() && !json {
+        return Err(usage_error(
+            "--logsource-field applies to --input-format json only",
+        ));
+    }
+    let fixed = args
+        .logsource
+        .as_deref()
+        .map(detector::parse_logsource)
+        .transpose()
         .map_err(|e| usage_error(&format!("--logsource: {e}")))?;
+    let fields = args
+        .logsource_field
+        .as_deref()
+        .map(detector::parse_logsource_fields)
+        .transpose()
+        .map_err(|e| usage_error(&format!("--logsource-field: {e}")))?;
+    // Only `json` input is routed event by event (the audit formats are audit events).
+    let json_routing = match (fields, fixed) {
+        _ if !json => JsonRouting::Fixed(NO_LOGSOURCE),
+        (Some(fields), fixed) => JsonRouting::Fields {
+            fields,
+            fixed: fixed.unwrap_or(NO_LOGSOURCE),
+        },
+        (None, Some(fixed)) => JsonRouting::Fixed(fixed),
+        (None, None) => JsonRouting::Recognise,
+    };
+    let options = args.output.options(json_routing, args.reference);
     Ok(scan::Config {
         files: args.files,
         format: args.input_format.format(),
@@ -328,10 +358,7 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
 }
 
 fn serve_config(args: ServeArgs) -> Result<serve::Config, ExitCode> {
-    let options = args
-        .output
-        .options(None, false)
-        .map_err(|e| usage_error(&e.to_string()))?;
+    let options = args.output.options(JsonRouting::Fixed(NO_LOGSOURCE), false);
     Ok(serve::Config {
         listen: args.listen,
         tls: args.tls_cert.zip(args.tls_key),

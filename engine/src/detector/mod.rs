@@ -4,16 +4,20 @@
 
 mod counts;
 mod dedupe;
+mod recognise;
 mod route;
 
 pub use counts::{Counts, RuleCounts};
 pub use dedupe::{Dedupe, DedupeKey};
-pub use route::{applies, parse_logsource, LogSourceError};
+pub use route::{
+    applies, parse_logsource, parse_logsource_fields, EventSource, JsonRouting, LogSourceError,
+    LogSourceFields, Router,
+};
 
 use crate::alert::{self, AlertFormat, Location};
 use crate::input::{Decoded, Decoder, InputError, Item, Source, AUDIT_LOGSOURCE};
-use sigma_runtime::{LogSource, RuleSet, Shape};
-use std::sync::Mutex;
+use sigma_runtime::{FieldTable, LogSource, RuleSet, Shape};
+use std::sync::{Arc, Mutex};
 
 /// What a detector does besides matching.
 #[derive(Debug, Clone, Copy)]
@@ -23,8 +27,8 @@ pub struct Options {
     /// With `Some(n)`, drop an alert when the same rule already alerted on the same `auditID`
     /// among the last `n` alerts remembered (later stages of one request).
     pub dedupe_window: Option<usize>,
-    /// The log source of `json` input.
-    pub json_logsource: LogSource,
+    /// How the log source of `json` input is found.
+    pub json_routing: JsonRouting,
     /// Parse every event fully into a JSON tree instead of decoding only the fields the rules
     /// read: the slow reference path the fast one is checked against.
     pub full_parse: bool,
@@ -35,11 +39,11 @@ impl Default for Options {
         Options {
             alert_format: AlertFormat::Default,
             dedupe_window: None,
-            json_logsource: LogSource {
+            json_routing: JsonRouting::Fixed(LogSource {
                 product: "",
                 category: "",
                 service: "",
-            },
+            }),
             full_parse: false,
         }
     }
@@ -66,8 +70,14 @@ pub struct Detector {
     set: &'static RuleSet,
     options: Options,
     decoder: Decoder,
+    /// The decoder's field tables, raw then ECS: the rule set's, with the fields per-event
+    /// routing reads added when it reads any.
+    tables: [&'static FieldTable; 2],
     audit_rules: Vec<usize>,
+    /// The rules `json` events may run: those of the fixed log source, or every rule when
+    /// each event is routed on its own.
     other_rules: Vec<usize>,
+    router: Option<Router>,
     dedupe: Option<Mutex<Dedupe>>,
     /// Each rule's part of a default alert, written once.
     rule_json: Vec<String>,
@@ -85,20 +95,32 @@ impl Detector {
                 .filter(|&i| applies(&rules[i].info.logsource, ls))
                 .collect()
         };
+        let router = Router::new(rules, options.json_routing);
+        let other_rules = match (&router, options.json_routing) {
+            (None, JsonRouting::Fixed(ls)) => route(&ls),
+            _ => (0..rules.len()).collect(),
+        };
+        let raw = match &router {
+            Some(r) => with_fields(set.fields(Shape::Raw), &r.fields()),
+            None => set.fields(Shape::Raw),
+        };
+        let tables = [raw, set.fields(Shape::Ecs)];
         Detector {
             set,
             options,
-            decoder: Decoder::new(set, options.full_parse),
+            decoder: Decoder::with_tables(tables[0], tables[1], options.full_parse),
+            tables,
             audit_rules: route(&AUDIT_LOGSOURCE),
-            other_rules: route(&options.json_logsource),
+            other_rules,
+            router,
             dedupe: options.dedupe_window.map(|n| Mutex::new(Dedupe::new(n))),
             rule_json: rules.iter().map(|r| alert::rule_json(r.info)).collect(),
             needs: rules
                 .iter()
                 .map(|r| {
                     [
-                        set.fields(Shape::Raw).mask(r.prefilter.fields_raw),
-                        set.fields(Shape::Ecs).mask(r.prefilter.fields_ecs),
+                        tables[0].mask(r.prefilter.fields_raw),
+                        tables[1].mask(r.prefilter.fields_ecs),
                     ]
                 })
                 .collect(),
@@ -125,7 +147,8 @@ impl Detector {
         self.route(source).len()
     }
 
-    /// The rules that run on events of `source`.
+    /// The rules that may run on events of `source` (for `json` events routed one by one,
+    /// every rule: each event runs those of its own log source).
     pub fn route(&self, source: Source) -> &[usize] {
         match source {
             Source::Audit => &self.audit_rules,
@@ -196,12 +219,20 @@ impl Detector {
         let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
         // The event's field table, and which of each rule's masks applies to it.
         let shape = decoded.event.shape();
-        let table = self.set.fields(shape);
         let k = match shape {
             Shape::Raw => 0,
             Shape::Ecs => 1,
         };
-        for &i in self.route(decoded.source) {
+        let table = self.tables[k];
+        let per_event: Arc<[usize]>;
+        let routed = match (&self.router, decoded.source) {
+            (Some(router), Source::Other) => {
+                per_event = router.rules_for(&decoded.event);
+                &per_event[..]
+            }
+            (_, source) => self.route(source),
+        };
+        for &i in routed {
             if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {
                 continue;
             }
@@ -257,6 +288,23 @@ impl Detector {
     }
 }
 
+/// `table` with `extra` fields added (leaked: one table per detector, for the process).
+fn with_fields(table: &'static FieldTable, extra: &[&'static str]) -> &'static FieldTable {
+    let mut names: Vec<&'static str> = table
+        .names
+        .iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() == table.names.len() {
+        return table;
+    }
+    let names: &'static [&'static str] = Box::leak(names.into_boxed_slice());
+    Box::leak(Box::new(FieldTable::new(names, table.all_leaves)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,8 +318,9 @@ mod tests {
         let json_only = Detector::new(
             &fixtures::RULES,
             Options {
-                json_logsource: parse_logsource("product=windows,category=process_creation")
-                    .unwrap(),
+                json_routing: JsonRouting::Fixed(
+                    parse_logsource("product=windows,category=process_creation").unwrap(),
+                ),
                 ..Options::default()
             },
         );
@@ -282,7 +331,10 @@ mod tests {
         json_only.items(items, "f", 1, None, &mut batch);
         let mut ran = 0;
         for (i, rule) in fixtures::RULES.rules.iter().enumerate() {
-            let expect = applies(&rule.info.logsource, &json_only.options.json_logsource);
+            let JsonRouting::Fixed(ls) = json_only.options.json_routing else {
+                unreachable!("a fixed log source")
+            };
+            let expect = applies(&rule.info.logsource, &ls);
             assert_eq!(
                 batch.counts.rules[i].evaluated,
                 u64::from(expect),
@@ -338,5 +390,40 @@ mod tests {
             .unwrap();
         assert_eq!(batch.counts.rules[i].evaluated, 1);
         assert_eq!(batch.counts.rules[i].alerts, 1);
+    }
+
+    #[test]
+    fn json_events_are_routed_one_by_one_by_their_shape() {
+        let det = Detector::new(
+            &fixtures::RULES,
+            Options {
+                json_routing: JsonRouting::Recognise,
+                ..Options::default()
+            },
+        );
+        let windows = fixtures::RULES
+            .rules
+            .iter()
+            .position(|r| r.info.id == fixtures::WINDOWS_ID)
+            .unwrap();
+        let mut batch = Batch::default();
+        let lines: [&[u8]; 3] = [
+            // Sysmon process creation: the Windows rule runs and matches.
+            br#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Image":"C:\\Windows\\cmd.exe"}"#,
+            // Sysmon image load: another category, the rule does not run.
+            br#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":7,"Image":"C:\\Windows\\cmd.exe"}"#,
+            // No recognisable shape: no log source, the rule does not run.
+            br#"{"Image":"C:\\Windows\\cmd.exe"}"#,
+        ];
+        for (n, line) in lines.iter().enumerate() {
+            let items = det.decoder().line(line, Format::Json).unwrap();
+            det.items(items, "f", n as u64 + 1, None, &mut batch);
+        }
+        assert_eq!(batch.counts.events, 3);
+        assert_eq!(batch.counts.rules[windows].evaluated, 1);
+        assert_eq!(batch.counts.rules[windows].alerts, 1);
+        // The fixture's field table lacks `Channel` and `EventID`: the rule ran only because
+        // the detector's decoder keeps the fields routing reads.
+        assert_eq!(batch.counts.alerts, 1);
     }
 }

@@ -1,6 +1,16 @@
 //! Log-source routing: which rules run on events of which source.
+//!
+//! A rule runs on an event when every log-source key the rule names (product, category,
+//! service) equals the event's, as pySigma decides it: a rule naming only `product: windows`
+//! runs on every Windows event, a rule naming only `category: proxy` on every proxy event of
+//! any product. Audit formats are `kubernetes/application/audit`; `json` events get theirs
+//! from `--logsource` (the whole input), from fields of each event (`--logsource-field`), or
+//! by recognising their shape ([`super::recognise`]). Per-event sources are resolved through a
+//! cache: the rules of each distinct source are listed once.
 
-use sigma_runtime::LogSource;
+use sigma_runtime::{Event, FieldPath, LogSource, Rule};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 /// True when `rule` runs on input of `source`: each of `product`, `category`, `service` that
 /// the rule names (non-empty) equals the input's.
@@ -24,25 +34,195 @@ pub enum LogSourceError {
 
 /// Parses `product=...,category=...,service=...` (any subset, any order).
 pub fn parse_logsource(text: &str) -> Result<LogSource, LogSourceError> {
-    let mut ls = LogSource {
-        product: "",
-        category: "",
-        service: "",
-    };
+    let [product, category, service] = key_values(text)?;
+    Ok(LogSource {
+        product: product.unwrap_or(""),
+        category: category.unwrap_or(""),
+        service: service.unwrap_or(""),
+    })
+}
+
+/// The values of `product=...,category=...,service=...`, in that order; each leaked once per
+/// process (rule log sources and field paths are `&'static str` too).
+fn key_values(text: &str) -> Result<[Option<&'static str>; 3], LogSourceError> {
+    let mut values = [None; 3];
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (key, value) = part
             .split_once('=')
             .ok_or_else(|| LogSourceError::NotKeyValue(part.to_owned()))?;
-        // Leaked once per process: rule log sources are `&'static str` too.
         let value: &'static str = Box::leak(value.trim().to_owned().into_boxed_str());
-        match key.trim() {
-            "product" => ls.product = value,
-            "category" => ls.category = value,
-            "service" => ls.service = value,
+        let slot = match key.trim() {
+            "product" => 0,
+            "category" => 1,
+            "service" => 2,
             other => return Err(LogSourceError::UnknownKey(other.to_owned())),
+        };
+        values[slot] = Some(value);
+    }
+    Ok(values)
+}
+
+/// The fields of `json` events that hold their log source (`--logsource-field`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogSourceFields {
+    /// The field holding the product.
+    pub product: Option<&'static str>,
+    /// The field holding the category.
+    pub category: Option<&'static str>,
+    /// The field holding the service.
+    pub service: Option<&'static str>,
+}
+
+impl LogSourceFields {
+    /// The field names given.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        [self.product, self.category, self.service]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// Parses `product=FIELD,category=FIELD,service=FIELD` (any subset, any order).
+pub fn parse_logsource_fields(text: &str) -> Result<LogSourceFields, LogSourceError> {
+    let [product, category, service] = key_values(text)?;
+    Ok(LogSourceFields {
+        product,
+        category,
+        service,
+    })
+}
+
+/// How the log source of `json` input is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonRouting {
+    /// The same for every event (`--logsource`; empty: only rules naming no key run).
+    Fixed(LogSource),
+    /// Read from fields of each event; keys without a field come from `fixed`.
+    Fields {
+        /// The fields.
+        fields: LogSourceFields,
+        /// The keys given with `--logsource`.
+        fixed: LogSource,
+    },
+    /// Recognised from the event's shape (Windows channels, Sysmon and PowerShell event ids,
+    /// CloudTrail).
+    Recognise,
+}
+
+/// The log source of one event: its product and service, and the categories it belongs to
+/// (a Sysmon registry value event is both `registry_set` and `registry_event`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct EventSource {
+    /// The product (empty: unknown).
+    pub product: Box<str>,
+    /// The service (empty: unknown).
+    pub service: Box<str>,
+    /// The categories (none: unknown).
+    pub categories: Vec<Box<str>>,
+}
+
+impl EventSource {
+    /// True when `rule` runs on events of this source: each key it names matches.
+    pub fn admits(&self, rule: &LogSource) -> bool {
+        (rule.product.is_empty() || rule.product == &*self.product)
+            && (rule.service.is_empty() || rule.service == &*self.service)
+            && (rule.category.is_empty() || self.categories.iter().any(|c| &**c == rule.category))
+    }
+}
+
+/// How many distinct event sources the routing cache remembers; beyond that, an event's
+/// rules are listed without caching (a stream with that many log sources is not a log).
+const CACHE_LIMIT: usize = 4096;
+
+/// Routes `json` events to rules per event.
+#[derive(Debug)]
+pub struct Router {
+    rules: &'static [Rule],
+    routing: JsonRouting,
+    cache: RwLock<HashMap<EventSource, Arc<[usize]>>>,
+}
+
+impl Router {
+    /// A router over `rules`; `None` when every event gets the same rules (`Fixed`).
+    pub fn new(rules: &'static [Rule], routing: JsonRouting) -> Option<Router> {
+        (!matches!(routing, JsonRouting::Fixed(_))).then(|| Router {
+            rules,
+            routing,
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The fields routing reads, which the decoder must keep.
+    pub fn fields(&self) -> Vec<&'static str> {
+        match self.routing {
+            JsonRouting::Fixed(_) => Vec::new(),
+            JsonRouting::Fields { fields, .. } => fields.names().collect(),
+            JsonRouting::Recognise => super::recognise::FIELDS.to_vec(),
         }
     }
-    Ok(ls)
+
+    /// The log source of one event.
+    pub fn source_of(&self, event: &Event<'_>) -> EventSource {
+        match self.routing {
+            JsonRouting::Fixed(ls) => fixed_source(ls),
+            JsonRouting::Recognise => super::recognise::recognise(event),
+            JsonRouting::Fields { fields, fixed } => {
+                let read = |field: Option<&'static str>, fixed: &'static str| -> Box<str> {
+                    let mut value = None;
+                    if let Some(name) = field {
+                        event.any_text(FieldPath::new(name), |v| {
+                            value = Some(v.into());
+                            true
+                        });
+                    }
+                    value.unwrap_or_else(|| fixed.into())
+                };
+                let category = read(fields.category, fixed.category);
+                EventSource {
+                    product: read(fields.product, fixed.product),
+                    service: read(fields.service, fixed.service),
+                    categories: if category.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![category]
+                    },
+                }
+            }
+        }
+    }
+
+    /// The rules that run on `event`, in rule order.
+    pub fn rules_for(&self, event: &Event<'_>) -> Arc<[usize]> {
+        let source = self.source_of(event);
+        if let Some(rules) = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&source)
+        {
+            return rules.clone();
+        }
+        let rules: Arc<[usize]> = (0..self.rules.len())
+            .filter(|&i| source.admits(&self.rules[i].info.logsource))
+            .collect();
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() < CACHE_LIMIT {
+            cache.insert(source, rules.clone());
+        }
+        rules
+    }
+}
+
+fn fixed_source(ls: LogSource) -> EventSource {
+    EventSource {
+        product: ls.product.into(),
+        service: ls.service.into(),
+        categories: if ls.category.is_empty() {
+            Vec::new()
+        } else {
+            vec![ls.category.into()]
+        },
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +262,109 @@ mod tests {
             Err(LogSourceError::NotKeyValue(_))
         ));
         assert_eq!(parse_logsource("").unwrap().product, "");
+    }
+}
+
+#[cfg(test)]
+mod routing_tests {
+    use super::*;
+    use crate::fixtures;
+
+    fn ls(product: &'static str, category: &'static str, service: &'static str) -> LogSource {
+        LogSource {
+            product,
+            category,
+            service,
+        }
+    }
+
+    fn source_of(json: &str) -> EventSource {
+        let event = Event::parse(json).unwrap();
+        super::super::recognise::recognise(&event)
+    }
+
+    #[test]
+    fn an_event_source_admits_the_rules_whose_keys_all_match() {
+        let sysmon = source_of(r#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1}"#);
+        assert!(sysmon.admits(&ls("windows", "process_creation", "")));
+        assert!(sysmon.admits(&ls("windows", "", "")));
+        assert!(sysmon.admits(&ls("", "process_creation", "")));
+        assert!(sysmon.admits(&ls("windows", "", "sysmon")));
+        assert!(sysmon.admits(&ls("", "", "")));
+        assert!(!sysmon.admits(&ls("windows", "", "security")));
+        assert!(!sysmon.admits(&ls("windows", "image_load", "")));
+        assert!(!sysmon.admits(&ls("linux", "process_creation", "")));
+        // An unknown source admits only rules naming no key.
+        let unknown = EventSource::default();
+        assert!(unknown.admits(&ls("", "", "")));
+        assert!(!unknown.admits(&ls("windows", "", "")));
+    }
+
+    #[test]
+    fn windows_channels_and_event_ids_are_recognised() {
+        let registry =
+            source_of(r#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":"13"}"#);
+        assert_eq!(&*registry.product, "windows");
+        assert_eq!(&*registry.service, "sysmon");
+        assert!(registry.admits(&ls("windows", "registry_set", "")));
+        assert!(registry.admits(&ls("windows", "registry_event", "")));
+        assert!(!registry.admits(&ls("windows", "registry_add", "")));
+        let add = source_of(
+            r#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":12,"EventType":"CreateKey"}"#,
+        );
+        assert!(add.admits(&ls("windows", "registry_add", "")));
+        assert!(!add.admits(&ls("windows", "registry_delete", "")));
+        let script =
+            source_of(r#"{"Channel":"Microsoft-Windows-PowerShell/Operational","EventID":4104}"#);
+        assert!(script.admits(&ls("windows", "ps_script", "")));
+        assert!(!script.admits(&ls("windows", "ps_module", "")));
+        // Security 4688 is not process_creation: those rules read Sysmon's field names.
+        let security = source_of(r#"{"Channel":"Security","EventID":4688}"#);
+        assert!(security.admits(&ls("windows", "", "security")));
+        assert!(!security.admits(&ls("windows", "process_creation", "")));
+        let linux = source_of(r#"{"Channel":"Linux-Sysmon/Operational","EventID":1}"#);
+        assert!(linux.admits(&ls("linux", "process_creation", "")));
+        assert!(!linux.admits(&ls("windows", "process_creation", "")));
+    }
+
+    #[test]
+    fn cloudtrail_is_recognised_by_its_shape() {
+        let ct = source_of(
+            r#"{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"Root"}}"#,
+        );
+        assert!(ct.admits(&ls("aws", "", "cloudtrail")));
+        // Without userIdentity it is just JSON.
+        let other = source_of(r#"{"eventSource":"x","eventName":"y"}"#);
+        assert_eq!(other, EventSource::default());
+    }
+
+    #[test]
+    fn fields_name_the_log_source_and_fixed_keys_fill_the_rest() {
+        let fields = parse_logsource_fields("product=os, category=kind").unwrap();
+        assert_eq!(fields.names().collect::<Vec<_>>(), ["os", "kind"]);
+        let router = Router::new(
+            fixtures::RULES.rules,
+            JsonRouting::Fields {
+                fields,
+                fixed: parse_logsource("service=edr").unwrap(),
+            },
+        )
+        .unwrap();
+        let event = Event::parse(r#"{"os":"windows","kind":"process_creation"}"#).unwrap();
+        let source = router.source_of(&event);
+        assert_eq!(
+            (&*source.product, &*source.service, source.categories.len()),
+            ("windows", "edr", 1)
+        );
+        let rules = router.rules_for(&event);
+        let windows = fixtures::RULES
+            .rules
+            .iter()
+            .position(|r| r.info.id == fixtures::WINDOWS_ID)
+            .unwrap();
+        assert_eq!(&*rules, [windows]);
+        // The same source again comes from the cache, with the same rules.
+        assert!(Arc::ptr_eq(&rules, &router.rules_for(&event)));
+        assert!(Router::new(fixtures::RULES.rules, JsonRouting::Fixed(ls("", "", ""))).is_none());
     }
 }

@@ -22,7 +22,7 @@
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use sigma_runtime::{Event, EventError, LogSource, RuleSet, Shape};
+use sigma_runtime::{Event, EventError, FieldTable, LogSource, RuleSet, Shape};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -145,14 +145,29 @@ pub enum InputError {
 /// tests compare the fast one with, `detect scan --reference`).
 #[derive(Debug, Clone, Copy)]
 pub struct Decoder {
-    set: &'static RuleSet,
+    raw: &'static FieldTable,
+    ecs: &'static FieldTable,
     full_parse: bool,
 }
 
 impl Decoder {
     /// Decodes selectively by `set`'s field tables, or fully with `full_parse`.
     pub fn new(set: &'static RuleSet, full_parse: bool) -> Decoder {
-        Decoder { set, full_parse }
+        Decoder::with_tables(set.fields_raw, set.fields_ecs, full_parse)
+    }
+
+    /// Decodes selectively by the given field tables (raw events, ECS documents), or fully
+    /// with `full_parse`.
+    pub fn with_tables(
+        raw: &'static FieldTable,
+        ecs: &'static FieldTable,
+        full_parse: bool,
+    ) -> Decoder {
+        Decoder {
+            raw,
+            ecs,
+            full_parse,
+        }
     }
 
     /// Decodes one line (already stripped of surrounding whitespace) in `format`.
@@ -269,7 +284,10 @@ impl Decoder {
         shape: Shape,
         source: Source,
     ) -> Result<Decoded<'a>, InputError> {
-        let table = self.set.fields(shape);
+        let table = match shape {
+            Shape::Raw => self.raw,
+            Shape::Ecs => self.ecs,
+        };
         let event = if self.full_parse {
             // serde_json rejects numbers beyond f64, which the decoder keeps (see its docs),
             // and that is the only line it rejects where the decoder accepts one: for those

@@ -3,7 +3,7 @@
 //! and the probes on events the flagship must match.
 
 use crate::measure::{for_each_line, utf8};
-use crate::report::fmt_int;
+use crate::number::fmt_int;
 use sigma_bench::handwritten;
 use std::collections::HashMap;
 use std::fs;

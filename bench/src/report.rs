@@ -2,21 +2,10 @@
 //! checks against the hand-written matchers, and the targets table with PASS/FAIL.
 
 use crate::cases::{Case, EngineSpec, Kind};
+use crate::number::fmt_int;
 use crate::Args;
 use sigma_bench::corpus::Stats;
 use std::fmt::Write as _;
-
-pub(crate) fn fmt_int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 pub(crate) fn print_case(case: &Case, stats: &Stats, runs: usize) {
     let events = stats.events;

@@ -18,8 +18,8 @@ mod setup;
 
 use cases::{measure, Case, EngineSpec, Env, Kind};
 use measure::{for_each_line, memchr_count, utf8};
-use peers::{load_sigma_rust, per_rule_notes, probe_notes, rsigma};
 use number::fmt_int;
+use peers::{load_sigma_rust, per_rule_notes, probe_notes, rsigma};
 use report::{check_counts, print_case, print_targets};
 use setup::{
     build_detect, command_output, cpu_model, load_note, stage_rules, target_dir, workspace_root,

@@ -6,6 +6,7 @@ mod counts;
 mod dedupe;
 mod recognise;
 mod route;
+mod source;
 
 pub use counts::{Counts, RuleCounts};
 pub use dedupe::{Dedupe, DedupeKey};

@@ -5,7 +5,7 @@
 //! derived where one would be needed (Security 4688 is `windows/security`, not
 //! `process_creation`, whose rules read Sysmon's field names).
 
-use super::route::EventSource;
+use super::source::EventSource;
 use sigma_runtime::{Event, FieldPath};
 
 /// The fields recognition reads: the decoder keeps them besides the rules' own.

@@ -8,6 +8,7 @@
 //! by recognising their shape ([`super::recognise`]). Per-event sources are resolved through a
 //! cache: the rules of each distinct source are listed once.
 
+pub use super::source::EventSource;
 use sigma_runtime::{Event, FieldPath, LogSource, Rule};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -107,27 +108,6 @@ pub enum JsonRouting {
     /// Recognised from the event's shape (Windows channels, Sysmon and PowerShell event ids,
     /// CloudTrail).
     Recognise,
-}
-
-/// The log source of one event: its product and service, and the categories it belongs to
-/// (a Sysmon registry value event is both `registry_set` and `registry_event`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct EventSource {
-    /// The product (empty: unknown).
-    pub product: Box<str>,
-    /// The service (empty: unknown).
-    pub service: Box<str>,
-    /// The categories (none: unknown).
-    pub categories: Vec<Box<str>>,
-}
-
-impl EventSource {
-    /// True when `rule` runs on events of this source: each key it names matches.
-    pub fn admits(&self, rule: &LogSource) -> bool {
-        (rule.product.is_empty() || rule.product == &*self.product)
-            && (rule.service.is_empty() || rule.service == &*self.service)
-            && (rule.category.is_empty() || self.categories.iter().any(|c| &**c == rule.category))
-    }
 }
 
 /// How many distinct event sources the routing cache remembers; beyond that, an event's

@@ -46,6 +46,7 @@ fn cli_help_has_examples_and_exit_codes() {
         "--dedupe-stages",
         "--stats",
         "--logsource",
+        "--logsource-field",
     ] {
         assert!(scan.contains(flag), "scan --help lacks {flag}");
     }

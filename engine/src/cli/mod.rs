@@ -73,6 +73,7 @@ const SCAN_HELP: &str = "Examples:
   detect scan --follow audit.log              # like tail -F: survives rotation
   detect scan --input-format aks aks-records.json --alert-format ecs --output alerts.ndjson
   detect scan --input-format json --logsource product=linux,service=auditd events.ndjson
+  detect scan --input-format json --logsource-field product=os,category=kind siem-export.ndjson
 
 Exit codes:
   0  every input was read (matches or not)
@@ -145,7 +146,7 @@ enum InputFormatArg {
     Eventlist,
     /// AKS diagnostic records (properties.log), one per line or {"records": [...]}.
     Aks,
-    /// Any other JSON objects; see --logsource.
+    /// Any other JSON objects, routed by --logsource, --logsource-field or their shape.
     Json,
 }
 

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 #[test]
 fn hostile_strings_compile_and_match_literally() {
     let rules = common::root().join("tests/fixtures/hostile");
@@ -35,20 +32,7 @@ fn hostile_strings_compile_and_match_literally() {
         (r#"{"crate::x":"}}"}"#, ""),
     ];
     let input: String = cases.iter().map(|(e, _)| format!("{e}\n")).collect();
-    let mut child = Command::new(&detect)
-        .args(["scan", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("detect runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write events");
-    let out = child.wait_with_output().expect("detect finishes");
+    let out = common::run_with_stdin(&detect, &["scan", "-"], input.as_bytes());
     assert!(
         out.status.success(),
         "{}",

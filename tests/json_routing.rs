@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 const DETECT: &str = env!("CARGO_BIN_EXE_detect");
 
@@ -19,22 +18,12 @@ fn flagship_event(extra: &str) -> String {
 
 /// Runs `detect scan ARGS... -` over `input`; returns (exit code, alert lines, stderr).
 fn scan(args: &[&str], input: &str) -> (i32, Vec<String>, String) {
-    let mut child = Command::new(DETECT)
-        .arg("scan")
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run detect");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write events");
-    let out = child.wait_with_output().expect("detect exits");
+    let args: Vec<&str> = ["scan"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain(["-"])
+        .collect();
+    let out = common::run_with_stdin(Path::new(DETECT), &args, input.as_bytes());
     let alerts = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)

@@ -431,3 +431,27 @@ pub fn compiled_rules(detect: &std::path::Path) -> Vec<String> {
         })
         .collect()
 }
+
+/// Runs `detect ARGS...` with `input` on its standard input and waits for it.
+pub fn run_with_stdin(
+    detect: &std::path::Path,
+    args: &[&str],
+    input: &[u8],
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(detect)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("detect runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write events");
+    child.wait_with_output().expect("detect finishes")
+}

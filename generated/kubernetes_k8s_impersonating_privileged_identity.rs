@@ -22,6 +22,7 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
     tactics: &[("TA0004", "Privilege Escalation"), ("TA0005", "Defense Evasion")],
     techniques: &[("T1134", "Access Token Manipulation")],
     risk_score: ::core::option::Option::Some(73.0),
+    severity: ::core::option::Option::Some(73),
     logsource: crate::runtime::LogSource {
         product: "kubernetes",
         category: "application",

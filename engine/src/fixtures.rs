@@ -29,6 +29,7 @@ const fn info(id: &'static str, title: &'static str, logsource: LogSource) -> Ru
         tactics: &[],
         techniques: &[("T1134", "Access Token Manipulation")],
         risk_score: Some(73.0),
+        severity: Some(73),
         logsource,
         related: &[],
         custom: &[],

@@ -4,7 +4,7 @@ use crate::ir::{Level, Meta};
 use serde_json::Value;
 
 /// Elastic's severity for a Sigma level: 21/47/73/99 for low/medium/high/critical, 1 for
-/// informational (the engine writes the same scale as `event.severity`).
+/// informational (`RuleInfo::severity`, which the engine writes as `event.severity`).
 pub fn severity(level: Level) -> u32 {
     match level {
         Level::Informational => 1,

@@ -66,6 +66,9 @@ pub struct RuleInfo {
     /// is a number (or a string holding one), else the severity of its level (21, 47, 73, 99
     /// for low to critical, 1 for informational); `None` when it has neither.
     pub risk_score: Option<f64>,
+    /// Elastic's severity of the rule's level (ECS `event.severity`): 21, 47, 73, 99 for low
+    /// to critical, 1 for informational; `None` without a level. Resolved by the generator.
+    pub severity: Option<u32>,
     /// Sigma `logsource`.
     pub logsource: LogSource,
     /// `related`: `(type, id)` pairs.

@@ -12,7 +12,7 @@
 //! rule's own (`RuleInfo`), resolved when it was generated.
 
 use serde_json::{json, Map, Value};
-use sigma_runtime::{calendar, Event, Level, RuleInfo, Shape};
+use sigma_runtime::{calendar, Event, RuleInfo, Shape};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -35,18 +35,6 @@ pub struct Location<'a> {
     pub line: u64,
     /// 1-based position inside the line's container (EventList items, AKS records).
     pub item: Option<u64>,
-}
-
-/// `event.severity` for a Sigma level: 21/47/73/99 for low/medium/high/critical, 1 for
-/// informational (Elastic's severity scale).
-pub fn severity(level: Level) -> u32 {
-    match level {
-        Level::Informational => 1,
-        Level::Low => 21,
-        Level::Medium => 47,
-        Level::High => 73,
-        Level::Critical => 99,
-    }
 }
 
 /// `event.risk_score`: the rule's risk score ([`RuleInfo::risk_score`]), an integral one
@@ -207,8 +195,8 @@ pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original
 
     let mut ev = Map::new();
     ev.insert("kind".into(), json!("alert"));
-    if let Some(level) = info.level {
-        ev.insert("severity".into(), json!(severity(level)));
+    if let Some(severity) = info.severity {
+        ev.insert("severity".into(), json!(severity));
     }
     if let Some(score) = risk_score(info) {
         ev.insert("risk_score".into(), score);
@@ -313,7 +301,7 @@ pub fn ecs_alert(info: &RuleInfo, at: &Location<'_>, event: &Event<'_>, original
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sigma_runtime::LogSource;
+    use sigma_runtime::{Level, LogSource};
 
     static INFO: RuleInfo = RuleInfo {
         id: "3f0b6d1e-0000-0000-0000-000000000000",
@@ -334,6 +322,7 @@ mod tests {
         ],
         techniques: &[("T1134", "Access Token Manipulation")],
         risk_score: Some(80.0),
+        severity: Some(73),
         logsource: LogSource {
             product: "kubernetes",
             category: "application",
@@ -452,11 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn severity_and_risk_score() {
-        assert_eq!(severity(Level::Informational), 1);
-        assert_eq!(severity(Level::Low), 21);
-        assert_eq!(severity(Level::Medium), 47);
-        assert_eq!(severity(Level::Critical), 99);
+    fn risk_scores_are_integers_when_integral() {
         let mut info = INFO;
         info.risk_score = Some(73.0);
         assert_eq!(risk_score(&info), Some(json!(73)));

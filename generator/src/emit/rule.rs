@@ -69,6 +69,13 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let severity = match m.level {
+        Some(level) => {
+            let severity = proc_macro2::Literal::u32_unsuffixed(crate::risk::severity(level));
+            quote!(::core::option::Option::Some(#severity))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let related = m.related.iter().map(|(t, i)| quote!((#t, #i)));
     let custom = m.custom.iter().map(|(k, v)| quote!((#k, #v)));
     let source = &rule.source;
@@ -100,6 +107,7 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
             tactics: #tactics,
             techniques: #techniques,
             risk_score: #risk_score,
+            severity: #severity,
             logsource: crate::runtime::LogSource {
                 product: #product,
                 category: #category,

@@ -114,39 +114,52 @@ pub enum JsonRouting {
 /// rules are listed without caching (a stream with that many log sources is not a log).
 const CACHE_LIMIT: usize = 4096;
 
+/// How a [`Router`] finds each event's log source: the per-event kinds of [`JsonRouting`].
+#[derive(Debug, Clone, Copy)]
+enum PerEvent {
+    Fields {
+        fields: LogSourceFields,
+        fixed: LogSource,
+    },
+    Recognise,
+}
+
 /// Routes `json` events to rules per event.
 #[derive(Debug)]
 pub struct Router {
     rules: &'static [Rule],
-    routing: JsonRouting,
+    per_event: PerEvent,
     cache: RwLock<HashMap<EventSource, Arc<[usize]>>>,
 }
 
 impl Router {
     /// A router over `rules`; `None` when every event gets the same rules (`Fixed`).
     pub fn new(rules: &'static [Rule], routing: JsonRouting) -> Option<Router> {
-        (!matches!(routing, JsonRouting::Fixed(_))).then(|| Router {
+        let per_event = match routing {
+            JsonRouting::Fixed(_) => return None,
+            JsonRouting::Fields { fields, fixed } => PerEvent::Fields { fields, fixed },
+            JsonRouting::Recognise => PerEvent::Recognise,
+        };
+        Some(Router {
             rules,
-            routing,
+            per_event,
             cache: RwLock::new(HashMap::new()),
         })
     }
 
     /// The fields routing reads, which the decoder must keep.
     pub fn fields(&self) -> Vec<&'static str> {
-        match self.routing {
-            JsonRouting::Fixed(_) => Vec::new(),
-            JsonRouting::Fields { fields, .. } => fields.names().collect(),
-            JsonRouting::Recognise => super::recognise::FIELDS.to_vec(),
+        match self.per_event {
+            PerEvent::Fields { fields, .. } => fields.names().collect(),
+            PerEvent::Recognise => super::recognise::FIELDS.to_vec(),
         }
     }
 
     /// The log source of one event.
     pub fn source_of(&self, event: &Event<'_>) -> EventSource {
-        match self.routing {
-            JsonRouting::Fixed(ls) => fixed_source(ls),
-            JsonRouting::Recognise => super::recognise::recognise(event),
-            JsonRouting::Fields { fields, fixed } => {
+        match self.per_event {
+            PerEvent::Recognise => super::recognise::recognise(event),
+            PerEvent::Fields { fields, fixed } => {
                 let read = |field: Option<&'static str>, fixed: &'static str| -> Box<str> {
                     let mut value = None;
                     if let Some(name) = field {
@@ -190,18 +203,6 @@ impl Router {
             cache.insert(source, rules.clone());
         }
         rules
-    }
-}
-
-fn fixed_source(ls: LogSource) -> EventSource {
-    EventSource {
-        product: ls.product.into(),
-        service: ls.service.into(),
-        categories: if ls.category.is_empty() {
-            Vec::new()
-        } else {
-            vec![ls.category.into()]
-        },
     }
 }
 

@@ -45,15 +45,6 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// The counts of rule `i`, growing the table as needed.
-    #[inline]
-    pub fn rule(&mut self, i: usize) -> &mut RuleCounts {
-        if i >= self.rules.len() {
-            self.rules.resize(i + 1, RuleCounts::default());
-        }
-        &mut self.rules[i]
-    }
-
     /// Adds `other` to these counts.
     pub fn add(&mut self, other: &Counts) {
         self.lines += other.lines;
@@ -161,20 +152,24 @@ mod tests {
 
     #[test]
     fn adding_counts_adds_every_field_and_rule() {
+        let rule = |evaluated, alerts| RuleCounts {
+            evaluated,
+            alerts,
+            duplicates: 0,
+        };
         let mut a = Counts {
             lines: 1,
             events: 2,
+            rules: vec![rule(0, 0), rule(3, 0)],
             ..Counts::default()
         };
-        a.rule(1).evaluated = 3;
-        let mut b = Counts {
+        let b = Counts {
             lines: 10,
             alerts: 4,
             rejected: 1,
+            rules: vec![rule(0, 0), rule(7, 0), rule(0, 5)],
             ..Counts::default()
         };
-        b.rule(2).alerts = 5;
-        b.rule(1).evaluated = 7;
         a.add(&b);
         assert_eq!((a.lines, a.events, a.alerts, a.rejected), (11, 2, 4, 1));
         assert_eq!(a.rules.len(), 3);

@@ -128,16 +128,6 @@ impl Detector {
         }
     }
 
-    /// The rule set.
-    pub fn rule_set(&self) -> &'static RuleSet {
-        self.set
-    }
-
-    /// The options it was built with.
-    pub fn options(&self) -> &Options {
-        &self.options
-    }
-
     /// How events are decoded for this detector.
     pub fn decoder(&self) -> &Decoder {
         &self.decoder

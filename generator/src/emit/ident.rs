@@ -80,19 +80,16 @@ pub struct Names {
 impl Names {
     /// A unique identifier for `text` with `prefix` (which must itself be a valid start).
     pub fn mint(&mut self, prefix: &str, text: &str) -> Ident {
-        let base = format!("{prefix}{}", sanitize(text));
-        let mut name = base.clone();
-        let mut n = 2;
-        while !self.taken.insert(name.clone()) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        Ident::new(&name, Span::call_site())
+        self.unique(format!("{prefix}{}", sanitize(text)))
     }
 
     /// A unique constant name for `text` (see [`sanitize_const`]).
     pub fn mint_const(&mut self, text: &str) -> Ident {
-        let base = sanitize_const(text);
+        self.unique(sanitize_const(text))
+    }
+
+    /// `base`, or `base_2`, `base_3`, ... when taken.
+    fn unique(&mut self, base: String) -> Ident {
         let mut name = base.clone();
         let mut n = 2;
         while !self.taken.insert(name.clone()) {

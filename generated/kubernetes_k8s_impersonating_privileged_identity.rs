@@ -49,6 +49,137 @@ pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
     ],
 };
 
+/// Gate of this rule (see [`crate::runtime::Gate`]): what every event it matches holds,
+/// values folded. The engine runs the rule only on events where it holds:
+///
+/// ```text
+/// annotations.authorization.k8s.io/decision is "allow" and (verb is one of "create", "delete", "get", "list", "patch", "update") and (impersonatedUser.username is "admin" or impersonatedUser.username is "cluster-admin" or impersonatedUser.username is "kubernetes-admin" or impersonatedUser.username is "system:admin" or impersonatedUser.username is "system:anonymous" or impersonatedUser.username is "system:apiserver" or impersonatedUser.username is "system:kube-controller-manager" or impersonatedUser.username is "system:kube-proxy" or impersonatedUser.username is "system:kube-scheduler" or impersonatedUser.username is "system:volume-scheduler" or impersonatedUser.username starts with "system:node:" or impersonatedUser.username starts with "system:serviceaccount:kube-system:" or impersonatedUser.groups is "cluster-admin" or impersonatedUser.groups is "system:cluster-admins" or impersonatedUser.groups is "system:masters")
+/// ```
+pub static GATE: crate::runtime::Gate = crate::runtime::Gate::All(
+    &[
+        crate::runtime::Gate::Needle(crate::runtime::Needle {
+            field: ::core::option::Option::Some(
+                ANNOTATIONS_AUTHORIZATION_K8S_IO_DECISION,
+            ),
+            kind: crate::runtime::NeedleKind::Exact,
+            text: "allow",
+        }),
+        crate::runtime::Gate::Any(
+            &[
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "create",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "delete",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "get",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "list",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "patch",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(VERB),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "update",
+                }),
+            ],
+        ),
+        crate::runtime::Gate::Any(
+            &[
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "admin",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "cluster-admin",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "kubernetes-admin",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:admin",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:anonymous",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:apiserver",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:kube-controller-manager",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:kube-proxy",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:kube-scheduler",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:volume-scheduler",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Prefix,
+                    text: "system:node:",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_USERNAME),
+                    kind: crate::runtime::NeedleKind::Prefix,
+                    text: "system:serviceaccount:kube-system:",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_GROUPS),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "cluster-admin",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_GROUPS),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:cluster-admins",
+                }),
+                crate::runtime::Gate::Needle(crate::runtime::Needle {
+                    field: ::core::option::Option::Some(IMPERSONATED_USER_GROUPS),
+                    kind: crate::runtime::NeedleKind::Exact,
+                    text: "system:masters",
+                }),
+            ],
+        ),
+    ],
+);
+
 /// True when the event matches the rule's condition:
 ///
 /// ```text

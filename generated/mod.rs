@@ -9,6 +9,14 @@ pub mod kubernetes_k8s_impersonating_privileged_identity {
     );
 }
 
+/// Needle table of log source `product: kubernetes, category: application, service: audit`
+pub mod needles_product_kubernetes_category_application_service_audit {
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/needles_product_kubernetes_category_application_service_audit.rs")
+    );
+}
+
 /// The rule set: every compiled rule, in the order of their rule files' paths, and the
 /// decoder's field tables.
 pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
@@ -17,10 +25,12 @@ pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
             info: &kubernetes_k8s_impersonating_privileged_identity::INFO,
             matches: kubernetes_k8s_impersonating_privileged_identity::matches,
             prefilter: &kubernetes_k8s_impersonating_privileged_identity::PREFILTER,
+            gate: &kubernetes_k8s_impersonating_privileged_identity::GATE,
         },
     ],
     fields_raw: &FIELDS_RAW,
     fields_ecs: &FIELDS_ECS,
+    needles: &[&needles_product_kubernetes_category_application_service_audit::TABLE],
 };
 
 /// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.

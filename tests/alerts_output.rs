@@ -217,8 +217,9 @@ fn alerts_stats_table_per_rule() {
         .unwrap_or_else(|| panic!("no row for the rule:\n{err}"));
     let cols: Vec<&str> = row.split_whitespace().collect();
     // 8 lines; the one without the rule's prefilter literal is never evaluated, nor the one
-    // (a `RequestReceived` stage) without the decision annotation, a field the rule needs.
-    assert_eq!(&cols[1..4], ["6", "4", "0"], "{row}");
+    // (a `RequestReceived` stage) without the decision annotation, a field the rule needs,
+    // nor the one whose decision is `forbid`, which fails the rule's gate (`allow`).
+    assert_eq!(&cols[1..4], ["5", "4", "0"], "{row}");
     assert!(err.lines().next().unwrap().contains("evaluated"), "{err}");
     assert!(err
         .lines()

@@ -226,16 +226,35 @@ fn fast_and_reference_paths_agree_when_a_rule_has_no_literal() {
     let detect = common::build_detector(&rules, "fast-path-mixed");
     compare(&detect, &shared, "mixed");
     let file = shared.join("data/real-audit-events.ndjson");
-    let out = Command::new(&detect)
-        .args(["scan", "--stats", "--no-progress", "--threads", "1"])
-        .arg(&file)
-        .output()
-        .expect("detect runs");
-    let stats = String::from_utf8_lossy(&out.stderr);
-    let flagship = evaluated(&stats, "3f0b6d1e");
-    let reads = evaluated(&stats, "e01cf2f6");
+    let stats = |extra: &[&str]| {
+        let out = Command::new(&detect)
+            .args(["scan", "--stats", "--no-progress", "--threads", "1"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .expect("detect runs");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Without gates, the literal-less rule runs on every event that reaches its two fields,
+    // the flagship on far fewer.
+    let ungated = stats(&["--no-gates"]);
+    let flagship = evaluated(&ungated, "3f0b6d1e");
+    let reads = evaluated(&ungated, "e01cf2f6");
     assert!(
         reads > 100 && flagship < reads / 2,
-        "the flagship ran on {flagship} events, the literal-less rule on {reads}:\n{stats}"
+        "the flagship ran on {flagship} events, the literal-less rule on {reads}:\n{ungated}"
+    );
+    // With gates, it runs only on events whose verb and resource are among its values: its
+    // whole condition, so every evaluation is an alert.
+    let gated = stats(&[]);
+    let reads_gated = evaluated(&gated, "e01cf2f6");
+    let alerts = gated
+        .lines()
+        .find(|l| l.starts_with("e01cf2f6"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        reads_gated >= 10 && reads_gated < reads && alerts == Some(reads_gated),
+        "gated, the literal-less rule ran on {reads_gated} events:\n{gated}"
     );
 }

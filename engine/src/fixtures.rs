@@ -2,8 +2,8 @@
 //! is tested without `build.rs` or any generated rule.
 
 use sigma_runtime::{
-    ends_with_ci, eq_ci, Event, FieldPath, FieldTable, Level, LogSource, Prefilter, Rule, RuleInfo,
-    RuleSet,
+    ends_with_ci, eq_ci, Event, FieldNeedles, FieldPath, FieldTable, Gate, Level, LogSource,
+    Needle, NeedleKind, NeedleTable, Prefilter, Rule, RuleInfo, RuleSet,
 };
 
 /// Id of the rule with a byte literal (`impersonatedUser`).
@@ -83,6 +83,11 @@ pub static RULES: RuleSet = RuleSet {
                 fields_raw: &["impersonatedUser.username"],
                 fields_ecs: &["kubernetes.audit.impersonatedUser.username"],
             },
+            gate: &Gate::Needle(Needle {
+                field: Some(USER),
+                kind: NeedleKind::Prefix,
+                text: "system:",
+            }),
         },
         Rule {
             info: &READ_SECRETS,
@@ -96,6 +101,14 @@ pub static RULES: RuleSet = RuleSet {
                     "kubernetes.audit.verb",
                 ],
             },
+            // Gated on its case-insensitive test only (the verb's needles are left out, as
+            // the generator may leave out any), so that a rule can run on a hit it then
+            // rejects.
+            gate: &Gate::Needle(Needle {
+                field: Some(RESOURCE),
+                kind: NeedleKind::Exact,
+                text: "secrets",
+            }),
         },
         Rule {
             info: &WINDOWS,
@@ -106,10 +119,38 @@ pub static RULES: RuleSet = RuleSet {
                 fields_raw: &["Image"],
                 fields_ecs: &["Image"],
             },
+            gate: &Gate::Needle(Needle {
+                field: Some(IMAGE),
+                kind: NeedleKind::Suffix,
+                text: "\\cmd.exe",
+            }),
         },
     ],
     fields_raw: &FIELDS_RAW,
     fields_ecs: &FIELDS_ECS,
+    needles: &[&AUDIT_NEEDLES, &WINDOWS_NEEDLES],
+};
+
+/// The needles of the Kubernetes fixture rules, as the generator writes a table.
+static AUDIT_NEEDLES: NeedleTable = NeedleTable {
+    fields: &[
+        FieldNeedles {
+            field: Some(USER),
+            needles: &[(NeedleKind::Prefix, "system:", &[&IMPERSONATION])],
+        },
+        FieldNeedles {
+            field: Some(RESOURCE),
+            needles: &[(NeedleKind::Exact, "secrets", &[&READ_SECRETS])],
+        },
+    ],
+};
+
+/// The needles of the Windows fixture rule.
+static WINDOWS_NEEDLES: NeedleTable = NeedleTable {
+    fields: &[FieldNeedles {
+        field: Some(IMAGE),
+        needles: &[(NeedleKind::Suffix, "\\cmd.exe", &[&WINDOWS])],
+    }],
 };
 
 /// Every field the fixture rules read, and the wrapper keys `auto` looks at (as the generator

@@ -12,6 +12,7 @@
 pub mod alert;
 pub mod cli;
 pub mod detector;
+pub mod gates;
 pub mod input;
 pub mod prefilter;
 pub mod scan;

@@ -124,6 +124,8 @@ pub struct Rule {
     pub ecs_fields: BTreeMap<String, String>,
     /// Byte literals every matching line contains one of, per shape (`None`: no prefilter).
     pub prefilter: Prefilter,
+    /// Needles every event the rule matches holds (`None`: nothing is required).
+    pub gate: Option<crate::gate::Gate>,
 }
 
 /// A rule's byte prefilter for raw and ECS lines.

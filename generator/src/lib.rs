@@ -16,6 +16,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod emit;
 pub mod format;
+pub mod gate;
 pub mod ir;
 pub mod link;
 pub mod locate;
@@ -175,6 +176,7 @@ pub fn generate_with(
             fields_raw: prefilter::required_fields(rule, &raw_name),
             fields_ecs: prefilter::required_fields(rule, &ecs_name),
         };
+        rule.gate = gate::of_rule(rule);
     }
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {

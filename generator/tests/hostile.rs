@@ -26,9 +26,17 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
         let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         for item in &file.items {
             let ok = match item {
-                syn::Item::Static(s) => ["INFO", "PREFILTER", "RULES", "FIELDS_RAW", "FIELDS_ECS"]
-                    .iter()
-                    .any(|n| s.ident == n),
+                syn::Item::Static(s) => [
+                    "INFO",
+                    "PREFILTER",
+                    "GATE",
+                    "RULES",
+                    "FIELDS_RAW",
+                    "FIELDS_ECS",
+                    "TABLE",
+                ]
+                .iter()
+                .any(|n| s.ident == n),
                 syn::Item::Fn(f) => {
                     f.sig.ident == "matches" || f.sig.ident.to_string().starts_with("sel_")
                 }
@@ -41,7 +49,9 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
                             .chars()
                             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                         && (ty == "crate :: runtime :: FieldPath"
-                            || ty == "& [crate :: runtime :: GlobPart]")
+                            || ty == "& [crate :: runtime :: GlobPart]"
+                            || (name.starts_with("needles_")
+                                && ty == "crate :: runtime :: FieldNeedles"))
                 }
                 syn::Item::Mod(m) => {
                     name == "mod.rs"

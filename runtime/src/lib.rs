@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod decode;
 mod event;
 mod field;
+mod gate;
 pub mod matchers;
 mod rule;
 mod typed;
@@ -30,6 +31,7 @@ mod typed;
 pub use decode::FieldTable;
 pub use event::{bool_eq, num_eq, Event, EventError, Shape};
 pub use field::{FieldPath, Leaf};
+pub use gate::{FieldNeedles, Gate, Needle, NeedleKind, NeedleTable};
 pub use matchers::{
     contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,
     starts_with_any, starts_with_any_ci, starts_with_ci, GlobPart,

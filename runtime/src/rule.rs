@@ -1,6 +1,6 @@
 //! What a compiled rule is: its metadata and its matcher.
 
-use super::{Event, FieldTable, Shape};
+use super::{Event, FieldTable, Gate, NeedleTable, Shape};
 
 /// Severity of a rule (Sigma `level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,6 +88,8 @@ pub struct Rule {
     pub matches: fn(&Event) -> bool,
     /// Literals one of which every line the rule can match contains.
     pub prefilter: &'static Prefilter,
+    /// Needles every event the rule matches holds (see [`Gate`]).
+    pub gate: &'static Gate,
 }
 
 /// A rule's byte prefilter, per event shape: every line the rule can match contains one of the
@@ -117,6 +119,8 @@ pub struct RuleSet {
     pub fields_raw: &'static FieldTable,
     /// The same fields, as named in ECS documents.
     pub fields_ecs: &'static FieldTable,
+    /// The needles of the rules' gates, one table per log source.
+    pub needles: &'static [&'static NeedleTable],
 }
 
 impl RuleSet {

@@ -113,7 +113,7 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
-    fn options(&self, json_routing: JsonRouting, full_parse: bool) -> Options {
+    fn options(&self, json_routing: JsonRouting, full_parse: bool, gates: bool) -> Options {
         Options {
             alert_format: match self.alert_format {
                 AlertFormatArg::Default => AlertFormat::Default,
@@ -122,6 +122,7 @@ impl OutputArgs {
             dedupe_window: self.dedupe_stages.then_some(self.dedupe_window),
             json_routing,
             full_parse,
+            gates,
         }
     }
 }
@@ -199,9 +200,15 @@ struct ScanArgs {
     #[arg(long)]
     strict: bool,
     /// The slow reference path, for checking the fast one: no prefilter, one thread, every
-    /// event parsed fully into a JSON tree (implies --strict).
+    /// event parsed fully into a JSON tree, every routed rule evaluated on every event
+    /// (implies --strict and --no-gates).
     #[arg(long)]
     reference: bool,
+    /// Evaluate every rule routed to an event, not only those whose gates (the literals the
+    /// rule set compiler found every match of a rule holds) the event's fields hold. Slower;
+    /// the alerts are the same.
+    #[arg(long)]
+    no_gates: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -343,7 +350,9 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
         (None, Some(fixed)) => JsonRouting::Fixed(fixed),
         (None, None) => JsonRouting::Recognise,
     };
-    let options = args.output.options(json_routing, args.reference);
+    let options = args
+        .output
+        .options(json_routing, args.reference, !args.no_gates);
     Ok(scan::Config {
         files: args.files,
         format: args.input_format.format(),
@@ -359,7 +368,9 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
 }
 
 fn serve_config(args: ServeArgs) -> Result<serve::Config, ExitCode> {
-    let options = args.output.options(JsonRouting::Fixed(NO_LOGSOURCE), false);
+    let options = args
+        .output
+        .options(JsonRouting::Fixed(NO_LOGSOURCE), false, true);
     Ok(serve::Config {
         listen: args.listen,
         tls: args.tls_cert.zip(args.tls_key),

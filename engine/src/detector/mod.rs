@@ -16,8 +16,10 @@ pub use route::{
 };
 
 use crate::alert::{self, AlertFormat, Location};
+use crate::gates::{Gates, Scratch};
 use crate::input::{Decoded, Decoder, InputError, Item, Source, AUDIT_LOGSOURCE};
 use sigma_runtime::{FieldTable, LogSource, RuleSet, Shape};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 /// What a detector does besides matching.
@@ -31,8 +33,12 @@ pub struct Options {
     /// How the log source of `json` input is found.
     pub json_routing: JsonRouting,
     /// Parse every event fully into a JSON tree instead of decoding only the fields the rules
-    /// read: the slow reference path the fast one is checked against.
+    /// read, and evaluate every routed rule on every event: the slow reference path the fast
+    /// one is checked against.
     pub full_parse: bool,
+    /// Evaluate only the rules whose gates an event's fields hold ([`crate::gates`]); off,
+    /// every routed rule runs on every event. Ignored (off) with `full_parse`.
+    pub gates: bool,
 }
 
 impl Default for Options {
@@ -46,6 +52,7 @@ impl Default for Options {
                 service: "",
             }),
             full_parse: false,
+            gates: true,
         }
     }
 }
@@ -74,10 +81,11 @@ pub struct Detector {
     /// The decoder's field tables, raw then ECS: the rule set's, with the fields per-event
     /// routing reads added when it reads any.
     tables: [&'static FieldTable; 2],
-    audit_rules: Vec<usize>,
-    /// The rules `json` events may run: those of the fixed log source, or every rule when
-    /// each event is routed on its own.
-    other_rules: Vec<usize>,
+    /// The rules of audit events, with their gates.
+    audit_rules: Gates,
+    /// The rules `json` events may run, with their gates: those of the fixed log source, or
+    /// every rule when each event is routed on its own.
+    other_rules: Gates,
     router: Option<Router>,
     dedupe: Option<Mutex<Dedupe>>,
     /// Each rule's part of a default alert, written once.
@@ -91,15 +99,24 @@ impl Detector {
     /// A detector over the rule set `set`.
     pub fn new(set: &'static RuleSet, options: Options) -> Detector {
         let rules = set.rules;
+        let gated = options.gates && !options.full_parse;
+        let gates = |list: Vec<usize>| {
+            if gated {
+                Gates::new(set, list)
+            } else {
+                Gates::ungated(list)
+            }
+        };
         let route = |ls: &LogSource| -> Vec<usize> {
             (0..rules.len())
                 .filter(|&i| applies(&rules[i].info.logsource, ls))
                 .collect()
         };
-        let router = Router::new(rules, options.json_routing);
+        let router = Router::new(set, options.json_routing, gated);
         let other_rules = match (&router, options.json_routing) {
-            (None, JsonRouting::Fixed(ls)) => route(&ls),
-            _ => (0..rules.len()).collect(),
+            (None, JsonRouting::Fixed(ls)) => gates(route(&ls)),
+            // Each event is routed on its own: this list is only counted.
+            _ => Gates::ungated((0..rules.len()).collect()),
         };
         let raw = match &router {
             Some(r) => with_fields(set.fields(Shape::Raw), &r.fields()),
@@ -111,7 +128,7 @@ impl Detector {
             options,
             decoder: Decoder::with_tables(tables[0], tables[1], options.full_parse),
             tables,
-            audit_rules: route(&AUDIT_LOGSOURCE),
+            audit_rules: gates(route(&AUDIT_LOGSOURCE)),
             other_rules,
             router,
             dedupe: options.dedupe_window.map(|n| Mutex::new(Dedupe::new(n))),
@@ -141,6 +158,10 @@ impl Detector {
     /// The rules that may run on events of `source` (for `json` events routed one by one,
     /// every rule: each event runs those of its own log source).
     pub fn route(&self, source: Source) -> &[usize] {
+        self.gates(source).rules()
+    }
+
+    fn gates(&self, source: Source) -> &Gates {
         match source {
             Source::Audit => &self.audit_rules,
             Source::Other => &self.other_rules,
@@ -215,57 +236,61 @@ impl Detector {
             Shape::Ecs => 1,
         };
         let table = self.tables[k];
-        let per_event: Arc<[usize]>;
-        let routed = match (&self.router, decoded.source) {
+        let per_event: Arc<Gates>;
+        let gates = match (&self.router, decoded.source) {
             (Some(router), Source::Other) => {
                 per_event = router.rules_for(&decoded.event);
-                &per_event[..]
+                &*per_event
             }
-            (_, source) => self.route(source),
+            (_, source) => self.gates(source),
         };
-        for &i in routed {
-            if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {
-                continue;
-            }
-            let rule = &self.set.rules[i];
-            // A decoded event without a field the rule needs skips it unevaluated.
-            if !decoded.event.reaches(table, &self.needs[i][k]) {
-                continue;
-            }
-            counts.rules[i].evaluated += 1;
-            if !(rule.matches)(&decoded.event) {
-                continue;
-            }
-            if let Some(dedupe) = &self.dedupe {
-                let d =
-                    doc.get_or_insert_with(|| alert::document(&decoded.event, &decoded.original));
-                if let Some(id) = alert::audit_id(d, shape) {
-                    let key: DedupeKey = (id.into(), i);
-                    let first = dedupe
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .first_time(&key);
-                    if !first {
-                        counts.rules[i].duplicates += 1;
-                        counts.duplicates += 1;
-                        continue;
-                    }
-                    batch.keys.push(key);
+        SCRATCH.with_borrow_mut(|(scratch, picked)| {
+            gates.candidates(&decoded.event, scratch, picked);
+            for &p in picked.iter() {
+                let i = gates.rules()[p as usize];
+                if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {
+                    continue;
                 }
+                let rule = &self.set.rules[i];
+                // A decoded event without a field the rule needs skips it unevaluated.
+                if !decoded.event.reaches(table, &self.needs[i][k]) {
+                    continue;
+                }
+                counts.rules[i].evaluated += 1;
+                if !(rule.matches)(&decoded.event) {
+                    continue;
+                }
+                if let Some(dedupe) = &self.dedupe {
+                    let d = doc
+                        .get_or_insert_with(|| alert::document(&decoded.event, &decoded.original));
+                    if let Some(id) = alert::audit_id(d, shape) {
+                        let key: DedupeKey = (id.into(), i);
+                        let first = dedupe
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .first_time(&key);
+                        if !first {
+                            counts.rules[i].duplicates += 1;
+                            counts.duplicates += 1;
+                            continue;
+                        }
+                        batch.keys.push(key);
+                    }
+                }
+                // Writing into a Vec cannot fail.
+                let _ = alert::write_alert_with(
+                    &mut batch.alerts,
+                    self.options.alert_format,
+                    rule.info,
+                    &self.rule_json[i],
+                    at,
+                    &decoded.event,
+                    &decoded.original,
+                );
+                counts.rules[i].alerts += 1;
+                counts.alerts += 1;
             }
-            // Writing into a Vec cannot fail.
-            let _ = alert::write_alert_with(
-                &mut batch.alerts,
-                self.options.alert_format,
-                rule.info,
-                &self.rule_json[i],
-                at,
-                &decoded.event,
-                &decoded.original,
-            );
-            counts.rules[i].alerts += 1;
-            counts.alerts += 1;
-        }
+        });
     }
 
     /// Forgets de-duplication pairs whose alerts were not delivered.
@@ -277,6 +302,11 @@ impl Detector {
             }
         }
     }
+}
+
+thread_local! {
+    /// Each thread's gate scratch and candidate list, reused from event to event.
+    static SCRATCH: RefCell<(Scratch, Vec<u32>)> = RefCell::default();
 }
 
 /// `table` with `extra` fields added (leaked: one table per detector, for the process).

@@ -9,7 +9,8 @@
 //! cache: the rules of each distinct source are listed once.
 
 pub use super::source::EventSource;
-use sigma_runtime::{Event, FieldPath, LogSource, Rule};
+use crate::gates::Gates;
+use sigma_runtime::{Event, FieldPath, LogSource, RuleSet};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -127,22 +128,26 @@ enum PerEvent {
 /// Routes `json` events to rules per event.
 #[derive(Debug)]
 pub struct Router {
-    rules: &'static [Rule],
+    set: &'static RuleSet,
     per_event: PerEvent,
-    cache: RwLock<HashMap<EventSource, Arc<[usize]>>>,
+    /// Whether each source's rules get gates ([`Gates::new`]) or run on every event.
+    gated: bool,
+    cache: RwLock<HashMap<EventSource, Arc<Gates>>>,
 }
 
 impl Router {
-    /// A router over `rules`; `None` when every event gets the same rules (`Fixed`).
-    pub fn new(rules: &'static [Rule], routing: JsonRouting) -> Option<Router> {
+    /// A router over the rules of `set`; `None` when every event gets the same rules
+    /// (`Fixed`). With `gated`, the rules of each source are compiled with their gates.
+    pub fn new(set: &'static RuleSet, routing: JsonRouting, gated: bool) -> Option<Router> {
         let per_event = match routing {
             JsonRouting::Fixed(_) => return None,
             JsonRouting::Fields { fields, fixed } => PerEvent::Fields { fields, fixed },
             JsonRouting::Recognise => PerEvent::Recognise,
         };
         Some(Router {
-            rules,
+            set,
             per_event,
+            gated,
             cache: RwLock::new(HashMap::new()),
         })
     }
@@ -184,8 +189,8 @@ impl Router {
         }
     }
 
-    /// The rules that run on `event`, in rule order.
-    pub fn rules_for(&self, event: &Event<'_>) -> Arc<[usize]> {
+    /// The rules that run on `event`, in rule order, with their gates.
+    pub fn rules_for(&self, event: &Event<'_>) -> Arc<Gates> {
         let source = self.source_of(event);
         if let Some(rules) = self
             .cache
@@ -195,9 +200,15 @@ impl Router {
         {
             return rules.clone();
         }
-        let rules: Arc<[usize]> = (0..self.rules.len())
-            .filter(|&i| source.admits(&self.rules[i].info.logsource))
+        let rules = self.set.rules;
+        let rules: Vec<usize> = (0..rules.len())
+            .filter(|&i| source.admits(&rules[i].info.logsource))
             .collect();
+        let rules = Arc::new(if self.gated {
+            Gates::new(self.set, rules)
+        } else {
+            Gates::ungated(rules)
+        });
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() < CACHE_LIMIT {
             cache.insert(source, rules.clone());
@@ -324,11 +335,12 @@ mod routing_tests {
         let fields = parse_logsource_fields("product=os, category=kind").unwrap();
         assert_eq!(fields.names().collect::<Vec<_>>(), ["os", "kind"]);
         let router = Router::new(
-            fixtures::RULES.rules,
+            &fixtures::RULES,
             JsonRouting::Fields {
                 fields,
                 fixed: parse_logsource("service=edr").unwrap(),
             },
+            true,
         )
         .unwrap();
         let event = Event::parse(r#"{"os":"windows","kind":"process_creation"}"#).unwrap();
@@ -343,9 +355,9 @@ mod routing_tests {
             .iter()
             .position(|r| r.info.id == fixtures::WINDOWS_ID)
             .unwrap();
-        assert_eq!(&*rules, [windows]);
+        assert_eq!(rules.rules(), [windows]);
         // The same source again comes from the cache, with the same rules.
         assert!(Arc::ptr_eq(&rules, &router.rules_for(&event)));
-        assert!(Router::new(fixtures::RULES.rules, JsonRouting::Fixed(ls("", "", ""))).is_none());
+        assert!(Router::new(&fixtures::RULES, JsonRouting::Fixed(ls("", "", "")), true).is_none());
     }
 }

@@ -18,8 +18,13 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
         .map(|s| names.mint("sel_", &s.name))
         .collect();
     // `RE` is the `static` each regex test declares in its own block.
-    let mut consts = Consts::new(rule, &["INFO", "PREFILTER", "RE"]);
-    let mut items = vec![info(rule, label), prefilter(rule), matches(rule, &fns)];
+    let mut consts = Consts::new(rule, &["INFO", "PREFILTER", "GATE", "RE"]);
+    let mut items = vec![
+        info(rule, label),
+        prefilter(rule),
+        gate(rule, &mut consts),
+        matches(rule, &fns),
+    ];
     items.extend(
         rule.selections
             .iter()
@@ -149,6 +154,79 @@ fn prefilter(rule: &Rule) -> TokenStream {
             fields_raw: &[#(#fields_raw),*],
             fields_ecs: &[#(#fields_ecs),*],
         };
+    }
+}
+
+fn gate(rule: &Rule, consts: &mut Consts<'_>) -> TokenStream {
+    let mut doc = Doc::default().line(
+        "Gate of this rule (see [`crate::runtime::Gate`]): what every event it matches holds,",
+    );
+    let value = match &rule.gate {
+        Some(g) => {
+            doc = doc
+                .line("values folded. The engine runs the rule only on events where it holds:")
+                .blank()
+                .fenced("text", &g.to_string());
+            gate_value(g, consts)
+        }
+        None => {
+            doc = doc.line("nothing: the rule runs on every event of its log source.");
+            quote!(crate::runtime::Gate::Always)
+        }
+    };
+    let doc = doc.tokens();
+    quote! {
+        #doc
+        pub static GATE: crate::runtime::Gate = #value;
+    }
+}
+
+fn gate_value(g: &crate::gate::Gate, consts: &mut Consts<'_>) -> TokenStream {
+    use crate::gate::Gate;
+    match g {
+        Gate::Needle(n) => {
+            let needle = needle(n, |f| {
+                let c = consts.field(f);
+                quote!(#c)
+            });
+            quote!(crate::runtime::Gate::Needle(#needle))
+        }
+        Gate::All(xs) | Gate::Any(xs) => {
+            let xs: Vec<TokenStream> = xs.iter().map(|x| gate_value(x, consts)).collect();
+            let op = if matches!(g, Gate::All(_)) {
+                quote!(All)
+            } else {
+                quote!(Any)
+            };
+            quote!(crate::runtime::Gate::#op(&[#(#xs),*]))
+        }
+    }
+}
+
+/// A `crate::runtime::Needle` value, its field path written by `field`.
+pub(super) fn needle(
+    n: &crate::gate::Needle,
+    field: impl FnOnce(&str) -> TokenStream,
+) -> TokenStream {
+    let field = match &n.field {
+        Some(f) => {
+            let path = field(f);
+            quote!(::core::option::Option::Some(#path))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (kind, text) = (needle_kind(n.kind), &n.text);
+    quote!(crate::runtime::Needle { field: #field, kind: #kind, text: #text })
+}
+
+/// The `crate::runtime::NeedleKind` variant of `k`.
+pub(super) fn needle_kind(k: crate::gate::Kind) -> TokenStream {
+    use crate::gate::Kind;
+    match k {
+        Kind::Exact => quote!(crate::runtime::NeedleKind::Exact),
+        Kind::Prefix => quote!(crate::runtime::NeedleKind::Prefix),
+        Kind::Suffix => quote!(crate::runtime::NeedleKind::Suffix),
+        Kind::Contains => quote!(crate::runtime::NeedleKind::Contains),
     }
 }
 

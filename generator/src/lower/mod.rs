@@ -155,6 +155,7 @@ impl Lowerer<'_> {
             condition_text,
             ecs_fields: Default::default(),
             prefilter: Default::default(),
+            gate: None,
         }))
     }
 }

@@ -180,14 +180,15 @@ pub static GATE: crate::runtime::Gate = crate::runtime::Gate::All(
     ],
 );
 
-/// True when the event matches the rule's condition:
+/// True when the event matches the rule's condition (tests run cheapest first):
 ///
 /// ```text
 /// impersonation and not filter_eks_impersonated and allowed and verb and 1 of privileged_* and not filter_platform_caller
 /// ```
 pub fn matches(ev: &crate::runtime::Event) -> bool {
-    sel_impersonation(ev) && !sel_filter_eks_impersonated(ev) && sel_allowed(ev)
-        && sel_verb(ev) && (sel_privileged_user(ev) || sel_privileged_group(ev))
+    sel_impersonation(ev) && sel_allowed(ev) && sel_verb(ev)
+        && !sel_filter_eks_impersonated(ev)
+        && (sel_privileged_group(ev) || sel_privileged_user(ev))
         && !sel_filter_platform_caller(ev)
 }
 

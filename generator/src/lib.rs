@@ -13,6 +13,7 @@
 pub mod ast;
 pub mod attack;
 pub mod condition;
+pub mod cost;
 pub mod diagnostic;
 pub mod emit;
 pub mod format;

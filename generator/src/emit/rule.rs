@@ -232,11 +232,14 @@ pub(super) fn needle_kind(k: crate::gate::Kind) -> TokenStream {
 
 fn matches(rule: &Rule, fns: &[Ident]) -> TokenStream {
     let doc = Doc::default()
-        .line("True when the event matches the rule's condition:")
+        .line("True when the event matches the rule's condition (tests run cheapest first):")
         .blank()
         .fenced("text", &rule.condition_text)
         .tokens();
-    let body = expr(&negation_normal_form(&rule.condition, false), fns);
+    let body = expr(
+        &crate::cost::cheapest_first(rule, &negation_normal_form(&rule.condition, false)),
+        fns,
+    );
     quote! {
         #doc
         pub fn matches(ev: &crate::runtime::Event) -> bool {
@@ -318,8 +321,10 @@ fn selection(sel: &Selection, f: &Ident, consts: &mut Consts) -> TokenStream {
         .alternatives
         .iter()
         .map(|clauses| {
+            let mut clauses: Vec<&crate::ir::Clause> = clauses.iter().collect();
+            clauses.sort_by_key(|c| crate::cost::clause(c));
             let groups: Vec<Vec<TokenStream>> = clauses
-                .iter()
+                .into_iter()
                 .flat_map(|c| pattern::clause(c, consts))
                 .collect();
             let in_and = groups.len() > 1;

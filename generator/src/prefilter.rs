@@ -1,12 +1,15 @@
 //! Byte prefilter derivation: for each rule, literals of which every event it can match must
 //! contain at least one, byte for byte, in its JSON line.
 //!
-//! Soundness rests on three facts. A positive test on a field needs the field's keys in the
+//! Soundness rests on four facts. A positive test on a field needs the field's keys in the
 //! line, so every dot-separated part of its name appears (whatever the split into keys). A
-//! case-sensitive string pattern needs its literal text in the value. And JSON can hide a
-//! character only behind an escape: literals are restricted to ASCII letters and digits, which
-//! only a `\u00XX` escape can hide, and the runtime treats a line holding such an escape as a
-//! candidate for every rule. Negations, `null` and missing-field tests never yield literals.
+//! case-sensitive string pattern needs its literal text in the value. A case-insensitive one
+//! needs its ASCII letters and digits in some ASCII case (written `(?i)run`), except `k`: no
+//! char folds to an ASCII letter or digit but that letter or digit itself, and the Kelvin sign
+//! (which folds to `k`). And JSON can hide a character only behind an escape: literals are
+//! restricted to ASCII letters and digits, which only a `\u00XX` escape can hide, and the
+//! runtime treats a line holding such an escape as a candidate for every rule. Negations,
+//! `null` and missing-field tests never yield literals.
 
 use crate::ir::{Case, Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
 use std::collections::BTreeSet;
@@ -155,33 +158,56 @@ fn key_literal(name: &str) -> Req {
     Some(vec![lit.to_owned()])
 }
 
-/// The literal a case-sensitive string pattern needs in the value.
+/// The prefix of a literal found in either ASCII case (see the module docs).
+pub const ANY_CASE: &str = "(?i)";
+
+/// The literal a string pattern needs in the value: byte for byte when it is case-sensitive,
+/// in either ASCII case (written with [`ANY_CASE`] before it) when it is not.
 fn value_literal(p: &Pattern) -> Req {
-    let longest = |s: &str| alnum_runs(s).max_by_key(|r| r.len()).map(str::to_owned);
+    let longest = |s: &str, case: Case| match case {
+        Case::Sensitive => alnum_runs(s).max_by_key(|r| r.len()).map(str::to_owned),
+        Case::Insensitive => any_case_runs(s)
+            .max_by_key(|r| r.len())
+            .map(|r| format!("{ANY_CASE}{r}")),
+    };
     let lit = match p {
-        Pattern::Str(s, Case::Sensitive) => match s {
+        Pattern::Str(s, case) => match s {
             StrPattern::Exact(t)
             | StrPattern::Prefix(t)
             | StrPattern::Suffix(t)
-            | StrPattern::Contains(t) => longest(t),
+            | StrPattern::Contains(t) => longest(t, *case),
             StrPattern::Glob(parts) => parts
                 .iter()
                 .filter_map(|p| match p {
-                    GlobPart::Lit(t) => longest(t),
+                    GlobPart::Lit(t) => longest(t, *case),
                     _ => None,
                 })
-                .max_by_key(String::len),
+                .max_by_key(|l| text_len(l)),
             StrPattern::Any => None,
         },
-        Pattern::OneOf(set, Case::Sensitive) | Pattern::Prefixes(set, Case::Sensitive) => {
-            return union(
-                set.iter()
-                    .map(|t| longest(t).filter(|l| l.len() >= MIN_LEN).map(|l| vec![l])),
-            );
+        Pattern::OneOf(set, case) | Pattern::Prefixes(set, case) => {
+            return union(set.iter().map(|t| {
+                longest(t, *case)
+                    .filter(|l| text_len(l) >= MIN_LEN)
+                    .map(|l| vec![l])
+            }));
         }
         _ => None,
     }?;
-    (lit.len() >= MIN_LEN).then(|| vec![lit])
+    (text_len(&lit) >= MIN_LEN).then(|| vec![lit])
+}
+
+/// A literal's length without its [`ANY_CASE`] prefix.
+fn text_len(literal: &str) -> usize {
+    literal.strip_prefix(ANY_CASE).unwrap_or(literal).len()
+}
+
+/// The runs of a case-insensitive (folded) value that a matching line holds in some ASCII
+/// case: ASCII letters and digits, but not `k`, which the Kelvin sign (U+212A, three bytes)
+/// also folds to. No other char folds to an ASCII letter or digit.
+fn any_case_runs(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric() || c == 'k')
+        .filter(|r| !r.is_empty())
 }
 
 fn alnum_runs(s: &str) -> impl Iterator<Item = &str> {
@@ -203,10 +229,12 @@ fn best(reqs: impl Iterator<Item = Req>) -> Req {
     reqs.flatten().max_by_key(|r| score(r))
 }
 
-/// Longer literals are rarer; fewer alternatives are cheaper.
-fn score(r: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+/// Longer literals are rarer, exact ones rarer than any-case ones of the same length; fewer
+/// alternatives are cheaper.
+fn score(r: &[String]) -> (usize, bool, std::cmp::Reverse<usize>) {
     (
-        r.iter().map(String::len).min().unwrap_or(0),
+        r.iter().map(|l| text_len(l)).min().unwrap_or(0),
+        r.iter().all(|l| !l.starts_with(ANY_CASE)),
         std::cmp::Reverse(r.len()),
     )
 }
@@ -233,6 +261,38 @@ mod tests {
 
     fn fields(yaml: &str) -> Vec<String> {
         required_fields(&rule(yaml), &|f| f.to_owned())
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_folds_to_an_ascii_letter_or_digit_from_elsewhere() {
+        let strays: Vec<char> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii())
+            .filter(|&c| {
+                let f = crate::wildcard::fold(&c.to_string());
+                f.chars().any(|x| x.is_ascii_alphanumeric())
+            })
+            .collect();
+        assert_eq!(strays, ['\u{212A}']);
+    }
+
+    #[test]
+    fn case_insensitive_values_give_any_case_literals() {
+        let sel =
+            |v: &str| format!("detection:\n    sel:\n        verb: {v}\n    condition: sel\n");
+        // The value's run beats the key (`verb` is everywhere): in either case, without `k`.
+        assert_eq!(
+            lits(&sel("'Secrets'")),
+            Some(vec!["(?i)secrets".to_owned()])
+        );
+        assert_eq!(lits(&sel("'kubectl'")), Some(vec!["(?i)ubectl".to_owned()]));
+        assert_eq!(
+            lits(&sel("'Ärger-Wäsch'")),
+            Some(vec!["(?i)rger".to_owned()])
+        );
+        // A case-sensitive run of the same length wins.
+        let both = "detection:\n    sel:\n        verb|cased: 'abcdefg'\n        objectRef.resource: 'hijklmn'\n    condition: sel\n";
+        assert_eq!(lits(both), Some(vec!["abcdefg".to_owned()]));
     }
 
     #[test]
@@ -309,7 +369,8 @@ mod tests {
             lits("detection:\n    sel:\n        requestObject: null\n    condition: sel\n"),
             None
         );
-        assert_eq!(lits("detection:\n    sel:\n        verb: [get, list]\n        objectRef.resource: pods\n    condition: sel\n"), None);
+        // Ubiquitous keys, and values shorter than four bytes.
+        assert_eq!(lits("detection:\n    sel:\n        verb: [get, list]\n        objectRef.resource: pod\n    condition: sel\n"), None);
         assert_eq!(
             lits("detection:\n    sel:\n        requestObject|neq: x\n    condition: sel\n"),
             None

@@ -11,9 +11,12 @@
 //! Every generated rule file carries a [`Prefilter`]: the values are the rule's own, and the
 //! meaning is the same for all of them.
 //! - `raw` / `ecs`: byte literals, per event shape. Every line the rule can match contains one
-//!   of them, unless JSON escaping hides it: literals are ASCII letters and digits, which only
-//!   a `\u00XX` escape can hide, so a line holding such an escape is a candidate for every
-//!   rule. `None`: no literal is required and the rule reads every line.
+//!   of them (byte for byte, or in some ASCII case for one written `(?i)text`), unless JSON
+//!   escaping hides it: literals are ASCII letters and digits, which only a `\u00XX` escape
+//!   can hide, so a line holding such an escape is a candidate for every rule. `None`: no
+//!   literal is required and the rule reads every line.
+//! - [`Gate`]s and [`NeedleTable`]s: what the generator found every event a rule matches holds
+//!   in its fields (see the `gate` items).
 //! - `fields_raw` / `fields_ecs`: the fields every event the rule can match reaches (with any
 //!   value). A decoded event lacking one skips the rule without running its matcher.
 

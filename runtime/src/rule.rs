@@ -93,8 +93,9 @@ pub struct Rule {
 }
 
 /// A rule's byte prefilter, per event shape: every line the rule can match contains one of the
-/// literals (unless the line holds a `\u00XX` escape, which could hide one). `None`: no literal
-/// is required and the rule sees every line. See [the crate docs](crate#prefilters).
+/// literals (unless the line holds a `\u00XX` escape, which could hide one), byte for byte, or
+/// in some ASCII case for a literal written `(?i)text` (from a case-insensitive value). `None`:
+/// no literal is required and the rule sees every line. See [the crate docs](crate#prefilters).
 #[derive(Debug, Clone, Copy)]
 pub struct Prefilter {
     /// For raw audit events.

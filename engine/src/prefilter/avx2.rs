@@ -29,6 +29,7 @@ struct Probes<const PAIR: bool, const G: usize> {
     u: __m256i,
     /// The literal's two chosen bytes, and their offsets in it.
     bytes: [__m256i; 2],
+    fold: [__m256i; 2],
     at: [usize; 2],
     /// `Tables::low` and `Tables::high` of each group, in both 16-byte lanes.
     low: [[__m256i; 3]; G],
@@ -110,8 +111,8 @@ unsafe fn probe<const PAIR: bool, const G: usize>(
         // SAFETY: as for `x`, with `k.at[1] <= k.reach()`.
         let y = unsafe { _mm256_loadu_si256(p.add(k.at[1]).cast()) };
         let both = _mm256_and_si256(
-            _mm256_cmpeq_epi8(x, k.bytes[0]),
-            _mm256_cmpeq_epi8(y, k.bytes[1]),
+            _mm256_cmpeq_epi8(_mm256_or_si256(x, k.fold[0]), k.bytes[0]),
+            _mm256_cmpeq_epi8(_mm256_or_si256(y, k.fold[1]), k.bytes[1]),
         );
         starts = _mm256_or_si256(starts, both);
     }
@@ -289,6 +290,7 @@ unsafe fn run<const PAIR: bool, const G: usize>(
         backslash: _mm256_set1_epi8(b'\\' as i8),
         u: _mm256_set1_epi8(b'u' as i8),
         bytes: pair.byte.map(|b| _mm256_set1_epi8(b as i8)),
+        fold: pair.fold.map(|b| _mm256_set1_epi8(b as i8)),
         at: pair.at,
         low: std::array::from_fn(|g| tables.low[g].each_ref().map(lanes)),
         high: std::array::from_fn(|g| tables.high[g].each_ref().map(lanes)),
@@ -352,6 +354,7 @@ unsafe fn hits(c: &mut Checker<'_>) -> u64 {
     let none = Pair {
         at: [0, 0],
         byte: [0, 0],
+        fold: [0, 0],
     };
     let empty = Tables::default();
     let (mut i, mut newlines) = match &c.filter.search {
@@ -399,10 +402,7 @@ impl LineFilter {
         out.reset(self.words);
         let mut matches = Vec::new();
         if let Search::Many(ac) = &self.search {
-            matches.extend(
-                ac.find_overlapping_iter(block)
-                    .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
-            );
+            matches.extend(self.ac_matches(ac, block));
             matches.sort_by_key(|m| m.0);
         }
         let mut c = Checker {

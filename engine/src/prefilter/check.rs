@@ -2,7 +2,7 @@
 //! newline counts), the [`Checker`] that confirms the positions the fused pass flags, and the
 //! `\u00XX` escape sentinel that hides a literal.
 
-use super::plan::Search;
+use super::plan::{starts_with, Search};
 use super::{line_count, Hits, LineFilter};
 
 /// The start of a JSON escape that may hide a literal's letter or digit.
@@ -16,22 +16,11 @@ impl LineFilter {
         // (start, end, rules) of every literal match and every hiding escape, in block order.
         let mut found: Vec<(usize, usize, &[usize])> = Vec::new();
         match &self.search {
-            Search::One { finder, .. } => {
-                let len = finder.needle().len();
+            Search::One { ac, .. } | Search::Few { ac, .. } | Search::Many(ac) => {
                 found.extend(
-                    finder
-                        .find_iter(block)
-                        .map(|i| (i, i + len, self.pattern_rules[0].as_slice())),
+                    self.ac_matches(ac, block)
+                        .map(|(s, e, p)| (s, e, self.pattern_rules[p].as_slice())),
                 );
-            }
-            Search::Few { ac, .. } | Search::Many(ac) => {
-                found.extend(ac.find_overlapping_iter(block).map(|m| {
-                    (
-                        m.start(),
-                        m.end(),
-                        self.pattern_rules[m.pattern().as_usize()].as_slice(),
-                    )
-                }));
             }
         }
         let before = found.len();
@@ -77,10 +66,9 @@ impl Checker<'_> {
     pub(super) fn wants(&self, j: usize) -> bool {
         let rest = &self.block[j..];
         let literal = match &self.filter.search {
-            Search::One { finder, .. } => {
-                let needle = finder.needle();
-                rest.first() == needle.first() && rest.starts_with(needle)
-            }
+            Search::One {
+                literal, any_case, ..
+            } => starts_with(rest, literal, *any_case),
             Search::Few { literals, .. } => literals.iter().any(|l| l.found_at(self.block, j)),
             Search::Many(_) => self.next_match() == j,
         };
@@ -92,12 +80,13 @@ impl Checker<'_> {
     pub(super) fn check(&mut self, j: usize, index: u64, start: usize) {
         let block = self.block;
         match &self.filter.search {
-            Search::One { finder, .. } => {
-                let needle = finder.needle();
-                if block[j..].starts_with(needle) {
+            Search::One {
+                literal, any_case, ..
+            } => {
+                if starts_with(&block[j..], literal, *any_case) {
                     let rules = &self.filter.pattern_rules[0];
                     self.out
-                        .record(block, index, start, j + needle.len(), rules);
+                        .record(block, index, start, j + literal.len(), rules);
                 }
             }
             Search::Few { literals, .. } => {

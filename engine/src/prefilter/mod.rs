@@ -2,9 +2,13 @@
 //! literals it contains; lines no rule can match are not parsed at all.
 //!
 //! Literals come from the generator (each rule's `PREFILTER`, per shape): every line a rule
-//! can match contains one of them byte for byte, unless JSON escaping hides it. Literals are
+//! can match contains one of them, byte for byte or, for a literal written `(?i)text` (from a
+//! case-insensitive value), in some ASCII case, unless JSON escaping hides it. Literals are
 //! ASCII letters and digits, which only a `\u00XX` escape can hide, so a line holding such an
-//! escape is a candidate for every rule.
+//! escape is a candidate for every rule. The fused pass compares any-case letters with 0x20
+//! ORed in (a single literal's pair) or through both cases' nibbles (the tables); when some
+//! literal is any-case, the Aho-Corasick searches ignore case and the exact literals' matches
+//! are checked byte for byte.
 //!
 //! On x86-64 with AVX2 the block is read once: each 64-byte stretch is compared for newlines
 //! (line numbers), for `\u` (escapes) and for the literals: with a single literal, two of its
@@ -45,6 +49,9 @@ pub struct LineFilter {
     sentinel: memmem::Finder<'static>,
     /// Pattern id → the rules whose literal it is.
     pattern_rules: Vec<Vec<usize>>,
+    /// Pattern id → its bytes, when it must match exactly but the Aho-Corasick search ignores
+    /// ASCII case (because another literal does): its matches are checked against them.
+    exact: Vec<Option<Box<[u8]>>>,
     /// Rules with a prefilter (the sentinel makes a line a candidate for all of them).
     filtered: Vec<usize>,
     words: usize,
@@ -95,8 +102,17 @@ impl LineFilter {
                 }
             }
         }
+        let any_case = patterns.iter().any(|p| plan::parse(p).1);
+        let exact = patterns
+            .iter()
+            .map(|p| match plan::parse(p) {
+                (bytes, false) if any_case => Some(bytes.into()),
+                _ => None,
+            })
+            .collect();
         Some(LineFilter {
             search: Search::new(&patterns)?,
+            exact,
             sentinel: memmem::Finder::new(SENTINEL).into_owned(),
             pattern_rules,
             filtered: routed.to_vec(),
@@ -116,6 +132,25 @@ impl LineFilter {
             return unsafe { self.hits_fused(block, out) };
         }
         self.hits_portable(block, out)
+    }
+}
+
+impl LineFilter {
+    /// The Aho-Corasick matches of `block` that are matches of their literals (a literal that
+    /// must match exactly is checked when the automaton ignores case): (start, end, pattern).
+    fn ac_matches<'a>(
+        &'a self,
+        ac: &'a aho_corasick::AhoCorasick,
+        block: &'a [u8],
+    ) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+        ac.find_overlapping_iter(block).filter_map(move |m| {
+            let p = m.pattern().as_usize();
+            let ok = match &self.exact[p] {
+                Some(bytes) => block[m.start()..m.end()] == bytes[..],
+                None => true,
+            };
+            ok.then_some((m.start(), m.end(), p))
+        })
     }
 }
 

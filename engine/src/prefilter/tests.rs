@@ -34,13 +34,19 @@ fn line_count_counts_a_last_line_without_newline() {
 
 #[test]
 fn pair_prefers_rare_bytes_at_two_positions() {
-    let p = Pair::new(b"impersonatedUser");
+    let p = Pair::new(b"impersonatedUser", false);
     assert_eq!(p.at[0], 12); // `U`
-    assert_eq!(p.byte, [b'U', b'p']);
-    let p = Pair::new(b"aaa");
+    assert_eq!((p.byte, p.fold), ([b'U', b'p'], [0, 0]));
+    // In either case: lower-case bytes, 0x20 ORed into the block's; `U` is as common as `u`.
+    let p = Pair::new(b"impersonatedUser", true);
+    assert_eq!(p.at, [2, 1]); // `p`, `m`
+    assert_eq!((p.byte, p.fold), ([b'p', b'm'], [0x20, 0x20]));
+    let p = Pair::new(b"a1", true);
+    assert_eq!((p.byte, p.fold), ([b'1', b'a'], [0, 0x20]));
+    let p = Pair::new(b"aaa", false);
     assert_eq!(p.byte, [b'a', b'a']);
     assert_ne!(p.at[0], p.at[1]);
-    let p = Pair::new(b"x");
+    let p = Pair::new(b"x", false);
     assert_eq!((p.at, p.byte), ([0, 0], [b'x', b'x']));
 }
 
@@ -93,7 +99,11 @@ fn naive(literals: &[(&str, usize)], rules: usize, block: &[u8]) -> Found {
         let mut b = vec![0u64; words];
         let mut hit = false;
         for (lit, r) in literals {
-            if line.windows(lit.len()).any(|w| w == lit.as_bytes()) {
+            let (bytes, any_case) = super::plan::parse(lit);
+            if line
+                .windows(bytes.len())
+                .any(|w| super::plan::starts_with(w, bytes, any_case))
+            {
                 b[r / 64] |= 1 << (r % 64);
                 hit = true;
             }
@@ -162,6 +172,15 @@ const PIECES: &[&str] = &[
     "anonymous",
     "u0069",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaU",
+    // Other cases of the literals, which only any-case literals match.
+    "IMPERSONATEDuser",
+    "ImPeRsOnAtEdUsEr",
+    "SYSTEM:Masters",
+    "SubResource",
+    "APIGROUP",
+    "uP",
+    "u",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAu",
 ];
 
 fn random_block(rng: &mut Rng) -> Vec<u8> {
@@ -291,28 +310,70 @@ fn literal_sets() -> Vec<(Vec<(&'static str, usize)>, usize)> {
             ],
             9,
         ),
-        (sixteen, 13),
-        (seventeen, 14),
+        (sixteen.clone(), 13),
+        (seventeen.clone(), 14),
+        // In either ASCII case: alone, beside exact ones, in both groups, and with more.
+        (vec![("(?i)impersonatedUser", 0)], 1),
+        (vec![("(?i)Up", 0)], 1),
+        (vec![("(?i)u", 0)], 1),
+        (
+            vec![
+                ("(?i)impersonatedUser", 0),
+                ("impersonatedUser", 1),
+                ("(?i)sys", 2),
+            ],
+            3,
+        ),
+        (any_case(&sixteen, 2), 13),
+        (any_case(&seventeen, 3), 14),
     ]
+}
+
+/// `literals` with every `nth` one (the first included) matched in either ASCII case.
+fn any_case(literals: &[(&str, usize)], nth: usize) -> Vec<(&'static str, usize)> {
+    literals
+        .iter()
+        .enumerate()
+        .map(|(i, &(l, r))| {
+            let l: &'static str = if i % nth == 0 {
+                Box::leak(format!("(?i){l}").into_boxed_str())
+            } else {
+                Box::leak(l.to_owned().into_boxed_str())
+            };
+            (l, r)
+        })
+        .collect()
 }
 
 #[test]
 fn few_literals_compare_their_rarest_three_bytes() {
-    assert_eq!(Literal::new(b"impersonatedUser").anchor, 11); // `dUs`
-    assert_eq!(Literal::new(b"apiGroup").anchor, 1); // `piG`
-    assert_eq!(Literal::new(b"abc").anchor, 0);
-    assert_eq!(Literal::new(b"U").anchor, 0);
+    assert_eq!(Literal::new(b"impersonatedUser", false).anchor, 11); // `dUs`
+    assert_eq!(Literal::new(b"apiGroup", false).anchor, 1); // `piG`
+    assert_eq!(Literal::new(b"abc", false).anchor, 0);
+    assert_eq!(Literal::new(b"U", false).anchor, 0);
     // Not in `request`, which every event holds.
-    assert!(Literal::new(b"tokenrequests").anchor < 3);
-    let literals: Vec<Literal> = SIXTEEN.iter().map(|l| Literal::new(l.as_bytes())).collect();
+    assert!(Literal::new(b"tokenrequests", false).anchor < 3);
+    // Half of them in either case.
+    let literals: Vec<Literal> = SIXTEEN
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Literal::new(l.as_bytes(), i % 2 == 1))
+        .collect();
     let t = Tables::new(&literals);
-    // Exact for every byte: one literal per bit, a byte past the end matches anything.
+    // Exact for every byte up to ASCII case: one literal per bit, a byte past the end matches
+    // anything.
     for (l, lit) in literals.iter().enumerate() {
         let (g, bit) = (l / 8, 1u8 << (l % 8));
         for k in 0..3 {
             for b in 0..=255u8 {
                 let set = t.low[g][k][usize::from(b & 15)] & t.high[g][k][usize::from(b >> 4)];
-                let wanted = lit.bytes.get(lit.anchor + k).is_none_or(|&c| c == b);
+                let wanted = lit.bytes.get(lit.anchor + k).is_none_or(|&c| {
+                    if lit.any_case {
+                        c.eq_ignore_ascii_case(&b)
+                    } else {
+                        c == b
+                    }
+                });
                 assert_eq!(set & bit != 0, wanted, "{l} {k} {b}");
             }
         }

@@ -1,6 +1,6 @@
 //! Log sources recognised from the shape of an event (`--input-format json` without
 //! `--logsource`): Windows event log channels, with Sysmon's and PowerShell's event ids as
-//! categories, and AWS CloudTrail records. The mappings are SigmaHQ's (its log-source taxonomy
+//! categories, ECS documents by their `event.dataset`, and AWS CloudTrail records. The mappings are SigmaHQ's (its log-source taxonomy
 //! and the Sysmon pipeline); a category needs no field mapping for these events, so none is
 //! derived where one would be needed (Security 4688 is `windows/security`, not
 //! `process_creation`, whose rules read Sysmon's field names).
@@ -9,13 +9,38 @@ use super::source::EventSource;
 use sigma_runtime::{Event, FieldPath};
 
 /// The fields recognition reads: the decoder keeps them besides the rules' own.
-pub(super) const FIELDS: [&str; 6] = [
+pub(super) const FIELDS: [&str; 8] = [
     "Channel",
     "EventID",
     "EventType",
+    "event.code",
+    "event.dataset",
     "eventName",
     "eventSource",
     "userIdentity",
+];
+
+/// Elastic integrations' `event.dataset` values and the Sigma product and service each is
+/// (ECS documents as Elastic Agent and Beats store them).
+const DATASETS: [(&str, &str, &str); 18] = [
+    ("auditd.log", "linux", "auditd"),
+    ("aws.cloudtrail", "aws", "cloudtrail"),
+    ("azure.activitylogs", "azure", "activitylogs"),
+    ("azure.auditlogs", "azure", "auditlogs"),
+    ("azure.signinlogs", "azure", "signinlogs"),
+    ("gcp.audit", "gcp", "gcp.audit"),
+    ("github.audit", "github", "audit"),
+    ("kubernetes.audit_logs", "kubernetes", "audit"),
+    ("o365.audit", "m365", "audit"),
+    ("okta.system", "okta", "okta"),
+    ("system.application", "windows", "application"),
+    ("system.auth", "linux", "auth"),
+    ("system.security", "windows", "security"),
+    ("system.syslog", "linux", "syslog"),
+    ("system.system", "windows", "system"),
+    ("windows.powershell", "windows", "powershell-classic"),
+    ("windows.powershell_operational", "windows", "powershell"),
+    ("windows.sysmon_operational", "windows", "sysmon"),
 ];
 
 /// Windows event log channels and the Sigma `service` each is.
@@ -93,6 +118,18 @@ pub(super) fn recognise(event: &Event<'_>) -> EventSource {
             categories: categories.into_iter().map(Into::into).collect(),
         };
     }
+    if let Some(dataset) = text(event, "event.dataset") {
+        if let Some(&(_, product, service)) = DATASETS.iter().find(|(d, _, _)| *d == dataset) {
+            return EventSource {
+                product: product.into(),
+                service: service.into(),
+                categories: dataset_categories(event, product, service)
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            };
+        }
+    }
     let cloudtrail = text(event, "eventSource").is_some()
         && text(event, "eventName").is_some()
         && event.exists(FieldPath::new("userIdentity"));
@@ -104,6 +141,23 @@ pub(super) fn recognise(event: &Event<'_>) -> EventSource {
         };
     }
     EventSource::default()
+}
+
+/// The categories of an ECS document of a known dataset: by `event.code` for Sysmon and
+/// PowerShell, as their channels' events by `EventID`; `application` for Kubernetes audit
+/// (as the audit formats are).
+fn dataset_categories(event: &Event<'_>, product: &str, service: &str) -> Vec<&'static str> {
+    let code = text(event, "event.code").and_then(|t| t.trim().parse::<u32>().ok());
+    match (product, service, code) {
+        ("kubernetes", _, _) => vec!["application"],
+        ("windows", "sysmon", Some(id)) => sysmon(id, None),
+        ("windows", "powershell", Some(4104)) => vec!["ps_script"],
+        ("windows", "powershell", Some(4103)) => vec!["ps_module"],
+        ("windows", "powershell-classic", Some(400)) => vec!["ps_classic_start"],
+        ("windows", "powershell-classic", Some(600)) => vec!["ps_classic_provider_start"],
+        ("windows", "powershell-classic", Some(800)) => vec!["ps_classic_script"],
+        _ => vec![],
+    }
 }
 
 /// The categories of a Sysmon event by its id (and, for registry events, its `EventType`).

@@ -320,6 +320,29 @@ mod routing_tests {
     }
 
     #[test]
+    fn ecs_documents_are_recognised_by_their_dataset() {
+        let sysmon = source_of(
+            r#"{"event":{"dataset":"windows.sysmon_operational","code":"1"},"process":{}}"#,
+        );
+        assert!(sysmon.admits(&ls("windows", "process_creation", "sysmon")));
+        assert!(!sysmon.admits(&ls("windows", "network_connection", "")));
+        // Dotted keys as ECS flattens them.
+        let flat =
+            source_of(r#"{"event.dataset":"windows.powershell_operational","event.code":4104}"#);
+        assert!(flat.admits(&ls("windows", "ps_script", "powershell")));
+        let audit = source_of(r#"{"event":{"dataset":"kubernetes.audit_logs"}}"#);
+        assert!(audit.admits(&crate::input::AUDIT_LOGSOURCE));
+        let auth = source_of(r#"{"event":{"dataset":"system.auth"}}"#);
+        assert!(auth.admits(&ls("linux", "", "auth")));
+        assert!(!auth.admits(&ls("linux", "process_creation", "")));
+        let trail = source_of(r#"{"event":{"dataset":"aws.cloudtrail"}}"#);
+        assert!(trail.admits(&ls("aws", "", "cloudtrail")));
+        // An unknown dataset is just JSON.
+        let other = source_of(r#"{"event":{"dataset":"nginx.access"}}"#);
+        assert_eq!(other, EventSource::default());
+    }
+
+    #[test]
     fn cloudtrail_is_recognised_by_its_shape() {
         let ct = source_of(
             r#"{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"Root"}}"#,

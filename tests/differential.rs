@@ -3,8 +3,8 @@
 //! and SQLite), on the same rules and events. Any disagreement fails, each one listed: which
 //! rules each side rejects, and for every accepted rule which event lines it matches.
 //!
-//! Three rule sets, each written into `target/conformance/<part>/rules` (what the oracle reads);
-//! every file sigma-gen accepts goes into one detector, built once for the three tests:
+//! Four rule sets, each written into `target/conformance/<part>/rules` (what the oracle reads);
+//! every file sigma-gen accepts goes into one detector, built once for the four tests:
 //!
 //! - `fixtures`: `tests/fixtures/conformance/`, one small rule per modifier and condition
 //!   shape, over its crafted `events.ndjson` (and the real audit events);
@@ -12,7 +12,10 @@
 //!   `detections/`, forced to the Kubernetes audit logsource, over the real audit events, the
 //!   synthetic flagship cases and the oracle's own examples;
 //! - `generated`: seeded rules drawn from a grammar of selections, modifiers and conditions,
-//!   with events built to hit and miss each clause (see `differential/cases/`).
+//!   with events built to hit and miss each clause (see `differential/cases/`);
+//! - `corpus`: a sample of the SigmaHQ corpus (every twelfth rule pySigma converts), forced to
+//!   the Kubernetes audit logsource, over events of the corpus's Windows, Linux and CloudTrail
+//!   shapes (`tests/fixtures/corpus/events.ndjson`).
 //!
 //! Deliberate differences from pySigma are listed, with the reason for each, in
 //! `docs/conformance.md`; this test reads that table and skips exactly the fixture files it
@@ -71,14 +74,14 @@ struct Outcome {
     summary: String,
 }
 
-/// The three parts, judged, and one detector built from every file sigma-gen accepts.
+/// The four parts, judged, and one detector built from every file sigma-gen accepts.
 struct Prepared {
     parts: BTreeMap<&'static str, (Part, Judged)>,
     detect: PathBuf,
     build_time: std::time::Duration,
 }
 
-/// Builds the parts and their detector once per test process (the three tests share it: one
+/// Builds the parts and their detector once per test process (the four tests share it: one
 /// build, one set of compiled dependencies). Only the fixtures use placeholders; their `rules:
 /// any` filter reaches every rule of the detector, and no event outside the fixtures' own
 /// carries the field it tests.
@@ -106,6 +109,7 @@ fn prepare(shared: &Path) -> Prepared {
         fixtures_part(shared),
         sigmahq_part(shared),
         generated_part(),
+        corpus_part(shared),
     ] {
         let judged = judge(&part);
         for (rel, text) in &part.rules {
@@ -229,6 +233,55 @@ fn sigmahq_part(shared: &Path) -> Part {
     }
 }
 
+/// Every `CORPUS_STRIDE`-th rule of the SigmaHQ corpus (`../shared/data/sigmahq-full`, sorted
+/// by path) that pySigma converts and that needs no placeholder, with the Kubernetes audit
+/// logsource, over the corpus events (`tests/fixtures/corpus/events.ndjson`: Windows, Linux and
+/// CloudTrail events whose values are drawn from the corpus rules): the rule-set compiler's
+/// gates and literals, on real rules and events of their shapes, against pySigma.
+fn corpus_part(shared: &Path) -> Part {
+    const CORPUS_STRIDE: usize = 12;
+    let corpus = shared.join("data/sigmahq-full");
+    let baseline = std::fs::read_to_string(corpus.join("PYSIGMA_BASELINE.tsv"))
+        .unwrap_or_else(|e| panic!("cannot read the corpus baseline: {e}"));
+    let mut lines = baseline.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("PYSIGMA_BASELINE.tsv: no column {name}"))
+    };
+    let (path_col, ok_col) = (col("path"), col("oracle_converted"));
+    let mut converted: Vec<&str> = lines
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.get(ok_col) == Some(&"yes"))
+        .filter_map(|c| c.get(path_col).copied())
+        .collect();
+    converted.sort_unstable();
+    let mut rules = BTreeMap::new();
+    for rel in converted.iter().step_by(CORPUS_STRIDE) {
+        let text = std::fs::read_to_string(corpus.join(rel))
+            .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"));
+        if text.contains("|expand") {
+            continue;
+        }
+        rules.insert(format!("corpus/{rel}"), force_logsource(&text));
+    }
+    assert!(
+        rules.len() >= 250,
+        "the corpus sample holds {} rules",
+        rules.len()
+    );
+    Part {
+        name: "corpus",
+        rules,
+        events: vec![common::root().join("tests/fixtures/corpus/events.ndjson")],
+        placeholders: None,
+        documented: BTreeMap::new(),
+        lint_events: false,
+    }
+}
+
 /// Seeded rules from the grammar in `differential/cases/`, and their events.
 fn generated_part() -> Part {
     let seed = std::env::var("SIGMA_DIFF_SEED")
@@ -280,6 +333,14 @@ fn generated_cases_agree_with_pysigma() {
         return;
     };
     check("generated", &shared, &oracle);
+}
+
+#[test]
+fn corpus_sample_agrees_with_pysigma() {
+    let (Some(oracle), Some(shared)) = (common::oracle(), common::shared()) else {
+        return;
+    };
+    check("corpus", &shared, &oracle);
 }
 
 #[test]

@@ -3,3 +3,4 @@
 
 pub mod corpus;
 pub mod handwritten;
+pub mod sigmahq;

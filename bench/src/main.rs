@@ -7,7 +7,8 @@
 //!
 //! By job: this file holds the command line and the run's order; `setup.rs` paths, rule
 //! staging and builds; `measure.rs` reading and timing; `peers.rs` sigma-rust and rsigma-eval;
-//! `cases.rs` the engines of a case and their measurement; `report.rs` the tables and targets.
+//! `cases.rs` the engines of a case and their measurement; `report.rs` the tables and targets;
+//! `sigmahq_case/` case (d), the SigmaHQ corpus against rsigma-eval (not run by default).
 
 mod cases;
 mod measure;
@@ -15,6 +16,7 @@ mod number;
 mod peers;
 mod report;
 mod setup;
+mod sigmahq_case;
 
 use cases::{measure, Case, EngineSpec, Env, Kind};
 use measure::{for_each_line, memchr_count, utf8};
@@ -34,10 +36,15 @@ use std::time::Instant;
 const USAGE: &str = "\
 usage: cargo run --release -p sigma-bench -- [OPTIONS]
 
-  --events N      corpus size in events (default 1000000; --smoke: 2000)
+  --events N      corpus size in events (default 1000000; case d: 200000; --smoke: 2000)
   --runs R        timed runs per engine, R >= 5 for reported figures (default 5; --smoke: 1)
   --seed S        corpus seed (default the fixed one)
-  --cases LIST    which cases to run, e.g. a,c (default a,b,c)
+  --cases LIST    which cases to run, e.g. a,c (default a,b,c); d (or sigmahq) is the
+                  SigmaHQ corpus case: 3,780 rules, a mixed Windows/Linux/CloudTrail
+                  stream, detect against rsigma-eval; heavy (a 5-minute build), never
+                  part of the default or of --smoke
+  --no-rebuild    case d: do not touch the staged rules, so cargo rebuilds only what
+                  changed (the build time printed is then not the rule set's)
   --smoke         tiny corpus, one run: checks that every engine runs and that detect's
                   match counts equal the hand-written matchers'; exits 1 otherwise
   --corpus-only   generate (or reuse) the corpus, print its path and statistics, and stop
@@ -45,6 +52,9 @@ usage: cargo run --release -p sigma-bench -- [OPTIONS]
 
 struct Args {
     events: u64,
+    /// Case (d)'s stream: `--events`, else its own default.
+    sigmahq_events: u64,
+    rebuild: bool,
     runs: usize,
     seed: u64,
     cases: Vec<char>,
@@ -59,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
     let mut cases = vec!['a', 'b', 'c'];
     let mut smoke = false;
     let mut corpus_only = false;
+    let mut rebuild = true;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -86,16 +97,22 @@ fn parse_args() -> Result<Args, String> {
                         "a" => Ok('a'),
                         "b" => Ok('b'),
                         "c" => Ok('c'),
-                        other => Err(format!("--cases: unknown case `{other}` (a, b or c)")),
+                        "d" | "sigmahq" => Ok('d'),
+                        other => Err(format!("--cases: unknown case `{other}` (a, b, c or d)")),
                     })
                     .collect::<Result<_, _>>()?;
             }
             "--smoke" => smoke = true,
             "--corpus-only" => corpus_only = true,
+            "--no-rebuild" => rebuild = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
+    if smoke && cases.contains(&'d') {
+        return Err("case d is too heavy for --smoke".into());
+    }
+    let sigmahq_events = events.unwrap_or(sigma_bench::sigmahq::DEFAULT_EVENTS);
     let events = events.unwrap_or(if smoke { 2_000 } else { 1_000_000 });
     let runs = runs.unwrap_or(if smoke { 1 } else { 5 });
     if events == 0 || runs == 0 {
@@ -103,6 +120,8 @@ fn parse_args() -> Result<Args, String> {
     }
     Ok(Args {
         events,
+        sigmahq_events,
+        rebuild,
         runs,
         seed,
         cases,
@@ -137,9 +156,14 @@ fn run(args: &Args) -> Result<bool, String> {
     let root = workspace_root();
     let target = target_dir(&root);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let audit_cases = args.cases.iter().any(|c| *c != 'd');
     println!(
         "sigma-bench: {} events, {} run{} per engine{}, seed {:#x}",
-        fmt_int(args.events),
+        fmt_int(if audit_cases {
+            args.events
+        } else {
+            args.sigmahq_events
+        }),
         args.runs,
         if args.runs == 1 { "" } else { "s" },
         if args.smoke { " (smoke)" } else { "" },
@@ -163,7 +187,30 @@ fn run(args: &Args) -> Result<bool, String> {
     if !args.smoke && args.runs < 5 {
         println!("warning: fewer than 5 runs; the issue's figures are medians of at least 5");
     }
+    let mut all_ok = true;
+    if audit_cases {
+        all_ok = run_audit(args, &root, &target, cores)?;
+    }
+    if args.cases.contains(&'d') {
+        let opts = sigmahq_case::Options {
+            events: args.sigmahq_events,
+            runs: args.runs,
+            seed: args.seed,
+            rebuild: args.rebuild,
+            corpus_only: args.corpus_only,
+        };
+        all_ok &= sigmahq_case::run(&opts, &root, &target, cores)?;
+    }
+    Ok(all_ok)
+}
 
+/// Cases (a) to (c), over the Kubernetes audit corpus, and the targets of issue 4.
+fn run_audit(
+    args: &Args,
+    root: &std::path::Path,
+    target: &std::path::Path,
+    cores: usize,
+) -> Result<bool, String> {
     // Corpus.
     let t = Instant::now();
     let (corpus, stats, cached) =
@@ -221,13 +268,13 @@ fn run(args: &Args) -> Result<bool, String> {
     for (id, name, title, files) in plan.into_iter().filter(|p| args.cases.contains(&p.0)) {
         let dir = staged.join(name);
         stage_rules(&dir, &files).map_err(|e| format!("cannot stage rules: {e}"))?;
-        let bin = build_detect(&root, &target, name, &dir)?;
+        let bin = build_detect(root, target, name, &dir)?;
         built.push((id, title, files, bin));
     }
     let help = built
         .first()
         .and_then(|(_, _, _, bin)| {
-            command_output(&bin.to_string_lossy(), &["scan", "--help"], &root)
+            command_output(&bin.to_string_lossy(), &["scan", "--help"], root)
         })
         .unwrap_or_default();
     let threads_flag = help.contains("--threads");

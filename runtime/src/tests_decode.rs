@@ -347,6 +347,24 @@ fn remembered_ids_agree_with_the_table() {
 }
 
 #[test]
+fn remembered_ids_of_a_large_table_agree_with_it() {
+    // More names than 8 bits of id hold, as a large rule set has.
+    let mut names: Vec<&'static str> = (0..3000)
+        .map(|i| &*Box::leak(format!("f{i:05}.x").into_boxed_str()))
+        .collect();
+    names.sort_unstable();
+    let names: &'static [&'static str] = Box::leak(names.into_boxed_slice());
+    let table = FieldTable::new(names, false);
+    for _ in 0..3 {
+        for (i, name) in names.iter().enumerate().rev() {
+            assert_eq!(table.id_of(name), Some(i), "{name}");
+            // A prefix of the same text (same address, other length) is another name.
+            assert_eq!(table.id_of(&name[..3]), None, "{name}");
+        }
+    }
+}
+
+#[test]
 fn leaves_of_a_field_keep_document_order() {
     let table = FieldTable::new(FIELDS, false);
     let mut slots = Slots::default();

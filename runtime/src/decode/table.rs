@@ -18,7 +18,12 @@ pub struct FieldTable {
     ids: [AtomicU64; ID_SLOTS],
 }
 
-const ID_SLOTS: usize = 128;
+/// Slots of the id cache: two ways per set. Enough for the thousands of field names of a
+/// large rule set (each rule file names its fields with its own string literals).
+const ID_SLOTS: usize = 4096;
+
+/// Bits of the set index: `ID_SLOTS / 2` sets.
+const SET_BITS: u32 = (ID_SLOTS / 2).trailing_zeros();
 
 impl FieldTable {
     /// A table over `names`, which must be sorted and unique (the generator writes them so).
@@ -65,21 +70,25 @@ impl FieldTable {
     }
 
     /// The id of a field name that lives as long as the program (generated code names fields
-    /// with string literals): remembered by the text's address and length, which identify its
-    /// contents, so most calls cost a load or two.
+    /// with string literals): remembered by the text's address, so most calls cost a load or
+    /// two. A cached id is used only when its name has the text's length: then the text is
+    /// the very bytes it was cached for.
     #[inline(always)]
     pub fn id_of(&self, name: &'static str) -> Option<usize> {
         let addr = name.as_ptr() as u64;
-        // Entry: address (48 bits) | length (8) | id + 1 (8); 0 is empty. Names or ids that
-        // do not fit are not remembered. Two ways per set, so that two names whose addresses
+        // Entry: address (48 bits) | id + 1 (16 bits); 0 is empty. Addresses or ids that do
+        // not fit are not remembered. Two ways per set, so that two names whose addresses
         // collide do not evict each other on every event.
-        let fits = addr < 1 << 48 && name.len() < 256 && self.names.len() < 255;
-        let key = addr << 16 | (name.len() as u64) << 8;
-        let set = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize * 2;
+        let fits = addr < 1 << 48 && self.names.len() < 0xFFFF;
+        let key = addr << 16;
+        let set = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SET_BITS)) as usize * 2;
         for slot in &self.ids[set..set + 2] {
             let entry = slot.load(Ordering::Relaxed);
-            if fits && entry != 0 && entry & !0xFF == key {
-                return Some((entry & 0xFF) as usize - 1);
+            if fits && entry != 0 && entry & !0xFFFF == key {
+                let id = (entry & 0xFFFF) as usize - 1;
+                if self.names.get(id).is_some_and(|n| n.len() == name.len()) {
+                    return Some(id);
+                }
             }
         }
         let id = self.id(name);

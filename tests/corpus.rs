@@ -266,6 +266,66 @@ fn with_placeholder_values_the_whole_corpus_checks_generates_and_builds() {
         "corpus detector: {} alerts on the real audit events",
         alerts.len()
     );
+
+    gates_change_nothing_but_work(&detect);
+}
+
+/// Over events of the corpus's log sources (`tests/fixtures/corpus/events.ndjson`: the first
+/// 2,000 of `sigma-bench`'s case (d) stream, Windows, Linux and CloudTrail events with values
+/// drawn from the rules, each routed by its shape), the gates change no alert: the fast path
+/// gives the same alerts as with `--no-gates` and as the reference path, while running far
+/// fewer rules.
+fn gates_change_nothing_but_work(detect: &Path) {
+    let events = common::root().join("tests/fixtures/corpus/events.ndjson");
+    let json = ["--input-format", "json"];
+    let gated = common::scan(detect, &json, &[&events]);
+    let ungated = common::scan(detect, &[&json[..], &["--no-gates"]].concat(), &[&events]);
+    let reference = common::scan(detect, &[&json[..], &["--reference"]].concat(), &[&events]);
+    let rules: BTreeSet<&str> = gated.iter().map(|a| a.rule.as_str()).collect();
+    eprintln!(
+        "corpus events: {} alerts of {} rules, gated, ungated and on the reference path",
+        gated.len(),
+        rules.len()
+    );
+    assert!(
+        gated.len() >= 200 && rules.len() >= 50,
+        "the corpus events match too little to prove anything: {} alerts of {} rules",
+        gated.len(),
+        rules.len()
+    );
+    assert_eq!(gated, ungated, "the gates changed the alerts");
+    assert_eq!(
+        gated, reference,
+        "the fast path and the reference path disagree"
+    );
+    // What the gates spare: the evaluations (`--stats`' total of the evaluated column).
+    let evaluated = |extra: &[&str]| -> u64 {
+        let out = std::process::Command::new(detect)
+            .args(["scan", "--stats", "--input-format", "json"])
+            .args(extra)
+            .arg(&events)
+            .output()
+            .expect("detect runs");
+        let stats = String::from_utf8_lossy(&out.stderr);
+        stats
+            .lines()
+            .skip_while(|l| !l.starts_with("rule id"))
+            .skip(1)
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(1)?
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum()
+    };
+    let (with, without) = (evaluated(&[]), evaluated(&["--no-gates"]));
+    eprintln!("corpus events: {with} rule evaluations with gates, {without} without");
+    assert!(
+        with * 10 < without,
+        "the gates spared too little: {with} evaluations against {without}"
+    );
 }
 
 #[test]

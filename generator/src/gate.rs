@@ -6,7 +6,8 @@
 //! Soundness rests on folding being char by char: if a value equals, starts with, ends with or
 //! contains a literal, its fold does the same with the literal's fold. So every needle is
 //! folded, case-sensitive ones too (they only gate less tightly), and the engine scans folded
-//! values. Whatever gives no needle (negations, regexes, numbers, `null`, comparisons, short
+//! values. A regex gives the literals its matches start with (when they are a finite set of
+//! long enough ones). Whatever gives no needle (negations, numbers, `null`, comparisons, short
 //! literals) makes its part of the formula true.
 
 use crate::ir::{Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
@@ -146,18 +147,45 @@ fn pattern(field: Option<&str>, p: &Pattern) -> Option<Vec<Needle>> {
                 .map(|n| vec![n]),
             StrPattern::Any => None,
         },
+        Pattern::Regex(re) => regex_prefixes(re)?
+            .iter()
+            .map(|t| needle(Kind::Contains, t))
+            .collect(),
         Pattern::OneOf(set, _) => each(Kind::Exact, set),
         Pattern::Prefixes(set, _) => each(Kind::Prefix, set),
         // A number matches numbers of other spellings; the rest has no literal.
         Pattern::Num { .. }
         | Pattern::Bool(_)
         | Pattern::Null
-        | Pattern::Regex(_)
         | Pattern::Cidr(_)
         | Pattern::Compare { .. }
         | Pattern::FieldRef { .. }
         | Pattern::TimePart { .. } => None,
     }
+}
+
+/// The literals one of which every match of the regex `re` (in the runtime's syntax) starts
+/// with, so that a text it matches contains: `None` when they are not a finite set (or not
+/// text). A case-insensitive regex gives each case variant, which fold to one needle.
+fn regex_prefixes(re: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(re).ok()?;
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_class(4)
+        .limit_repeat(8)
+        .limit_literal_len(64)
+        .limit_total(256);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() {
+        return None;
+    }
+    literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect()
 }
 
 /// The best needle of a wildcard pattern: its leading literal as a prefix or its trailing one

@@ -140,11 +140,22 @@ impl<'a> Event<'a> {
     }
 
     /// True when some leaf reached by `path` satisfies `f`.
-    #[inline]
+    ///
+    /// Generated code calls this (and [`Event::any_text`]) at thousands of places with a
+    /// closure each: the lookup itself is compiled once, in [`Event::any_leaf_dyn`], and only
+    /// this thin wrapper per closure, which keeps a large rule set's build time and binary
+    /// size in proportion to its rules.
+    #[inline(always)]
     pub fn any_leaf(&self, path: FieldPath, mut f: impl FnMut(Leaf<'_>) -> bool) -> bool {
+        self.any_leaf_dyn(path, &mut f)
+    }
+
+    /// [`Event::any_leaf`] with `f` as a trait object.
+    #[inline(never)]
+    pub fn any_leaf_dyn(&self, path: FieldPath, f: &mut dyn FnMut(Leaf<'_>) -> bool) -> bool {
         let name = path.name_for(self.shape);
         match &self.repr {
-            Repr::Tree(root) => field::any_leaf(root, name, &mut f),
+            Repr::Tree(root) => field::any_leaf(root, name, f),
             Repr::Decoded(slots, table) => match table.id_of(name) {
                 Some(id) => slots.leaves(id).any(|s| f(leaf(s))),
                 None => false,
@@ -157,17 +168,24 @@ impl<'a> Event<'a> {
     /// text form and never match.
     #[inline(always)]
     pub fn any_text(&self, path: FieldPath, mut f: impl FnMut(&str) -> bool) -> bool {
+        self.any_text_dyn(path, &mut f)
+    }
+
+    /// [`Event::any_text`] with `f` as a trait object (compiled once; see
+    /// [`Event::any_leaf`]).
+    #[inline(never)]
+    pub fn any_text_dyn(&self, path: FieldPath, f: &mut dyn FnMut(&str) -> bool) -> bool {
         let mut buf = String::new();
         match &self.repr {
             // Strings, the common leaf, straight from the slots.
             Repr::Decoded(slots, table) => match table.id_of(path.name_for(self.shape)) {
                 Some(id) => slots.leaves(id).any(|s| match s {
                     Scalar::Str(v) => f(v),
-                    other => with_text(leaf(other), &mut buf, &mut f),
+                    other => with_text(leaf(other), &mut buf, f),
                 }),
                 None => false,
             },
-            Repr::Tree(_) => self.any_leaf(path, |leaf| with_text(leaf, &mut buf, &mut f)),
+            Repr::Tree(_) => self.any_leaf_dyn(path, &mut |leaf| with_text(leaf, &mut buf, f)),
         }
     }
 
@@ -238,7 +256,11 @@ fn leaf<'s>(s: &'s Scalar<'_>) -> Leaf<'s> {
     }
 }
 
-fn with_text(leaf: Leaf<'_>, buf: &mut String, f: &mut impl FnMut(&str) -> bool) -> bool {
+fn with_text(
+    leaf: Leaf<'_>,
+    buf: &mut String,
+    f: &mut (impl FnMut(&str) -> bool + ?Sized),
+) -> bool {
     match leaf {
         Leaf::Str(s) => f(s),
         Leaf::Bool(b) => f(if b { "true" } else { "false" }),

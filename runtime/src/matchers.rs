@@ -132,9 +132,26 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
             memchr::memchr_iter(first, starts).any(at)
         };
     }
-    // Folding maps char to char: the folded needle is in the folded hay exactly where the
-    // hay's chars fold to it (a match of valid UTF-8 starts and ends on char boundaries).
-    memchr::memmem::find(fold(hay).as_bytes(), nb).is_some()
+    contains_ci_wide(hay, needle)
+}
+
+/// [`contains_ci`] on a hay that is not all ASCII: tried at each char that can fold to the
+/// needle's first one, without folding the hay into a new string.
+#[inline(never)]
+fn contains_ci_wide(hay: &str, needle: &str) -> bool {
+    let first = needle.as_bytes()[0];
+    let at = |i: usize| prefix_len_ci(&hay[i..], needle).is_some();
+    if first.is_ascii() {
+        // The chars folding to an ASCII one: itself, its upper case, and for `k` the Kelvin
+        // sign (U+212A, lead byte 0xE2); each starts at a byte of those values, and such a
+        // byte always starts a char.
+        let third = if first == b'k' { 0xE2 } else { first };
+        memchr::memchr3_iter(first, first.to_ascii_uppercase(), third, hay.as_bytes()).any(at)
+    } else {
+        let n0 = needle.chars().next();
+        hay.char_indices()
+            .any(|(i, c)| Some(fold_char(c)) == n0 && at(i))
+    }
 }
 
 /// One piece of a precomputed wildcard pattern.
@@ -290,6 +307,36 @@ mod tests {
         assert!(ends_with_ci("", ""));
         assert!(ends_with_ci("abc", ""));
         assert!(!ends_with_ci("", "c"));
+    }
+
+    /// On random text mixing ASCII, the Kelvin sign, 2- and 3-byte chars and chars whose case
+    /// changes their length: `contains_ci` is the folded hay containing the folded needle.
+    #[test]
+    fn contains_ci_equals_folding_the_hay() {
+        let alphabet = [
+            'a', 'K', 'k', '\u{212A}', 'Ä', 'ä', '€', 'ß', 'Ⱥ', 'ⱥ', 'İ', 'x', ' ',
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let hay: String = (0..next(12))
+                .map(|_| alphabet[next(alphabet.len())])
+                .collect();
+            let needle: String = (0..1 + next(3))
+                .map(|_| alphabet[next(alphabet.len())])
+                .collect();
+            let needle = fold(&needle).into_owned();
+            assert_eq!(
+                contains_ci(&hay, &needle),
+                fold(&hay).contains(needle.as_str()),
+                "{hay:?} contains {needle:?}"
+            );
+        }
     }
 
     #[test]

@@ -3,21 +3,27 @@
 //! and scanned once, and only the rules whose gates hold are evaluated.
 //!
 //! Built at start-up (and per distinct log source of `json` events, when first seen) from the
-//! generated [`NeedleTable`]s: per field, an Aho-Corasick automaton (overlapping matches, so a
-//! needle inside another is found too) for prefix, suffix and contains needles, with their
-//! anchoring checked per match, and a hash table for exact ones. A rule is a candidate when its
+//! generated [`NeedleTable`]s: per field, a hash table for exact needles, and tries and a gram
+//! filter for prefix, suffix and contains ones (`literals.rs`; every needle a value holds is
+//! found, one inside another too). A rule is a candidate when its
 //! gate holds over the needles found; rules gated by nothing always are. Candidates come out in
 //! rule order, so alerts keep their order. See `docs/rule-set-compilation.md`.
 
+mod literals;
 mod scan;
 #[cfg(test)]
 mod tests;
 
 pub use scan::Scratch;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use literals::{Literals, LiteralsBuild};
 use sigma_runtime::{FieldPath, Gate, NeedleKind, RuleInfo, RuleSet};
 use std::collections::HashMap;
+
+/// The hasher of the exact-value tables, looked up once per field value of every event: a
+/// multiplicative hash of 8 bytes at a time (no defence against chosen collisions is needed
+/// for keys that come from the rules; an event's values only look them up).
+type FastHash = std::hash::BuildHasherDefault<literals::WordHasher>;
 
 /// A needle's identity: its field's raw name (`None` for keywords), kind and folded text.
 type Key<'a> = (Option<&'static str>, NeedleKind, &'a str);
@@ -31,7 +37,8 @@ pub struct Gates {
     formulas: Vec<Formula>,
     /// Positions of the rules that run on every event.
     always: Vec<u32>,
-    /// Per needle id, the positions of the rules whose gates name it.
+    /// Per needle id, the positions of the rules it wakes: those whose gates name it among
+    /// their anchors (see [`Gates::new`]).
     users: Vec<Vec<u32>>,
     /// One scan per field.
     fields: Vec<FieldScan>,
@@ -63,21 +70,17 @@ struct FieldScan {
     /// The field; `None`: every value of the event (keywords).
     field: Option<FieldPath>,
     /// Folded value → the exact needles it is.
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: HashMap<Box<str>, Vec<u32>, FastHash>,
     /// Prefix, suffix and contains needles, when the field has any.
-    automaton: Option<AhoCorasick>,
-    /// Per automaton pattern, the needles spelled by it, with their kinds.
-    patterns: Vec<Vec<(NeedleKind, u32)>>,
+    literals: Option<Literals>,
 }
 
 /// Builds a field's scan.
 #[derive(Default)]
 struct FieldBuild {
     field: Option<FieldPath>,
-    exact: HashMap<Box<str>, Vec<u32>>,
-    texts: Vec<&'static str>,
-    patterns: Vec<Vec<(NeedleKind, u32)>>,
-    pattern_of: HashMap<&'static str, usize>,
+    exact: HashMap<Box<str>, Vec<u32>, FastHash>,
+    literals: LiteralsBuild,
 }
 
 impl Gates {
@@ -119,7 +122,11 @@ impl Gates {
                         .filter_map(|info| by_info.get(&(*info as *const RuleInfo as usize)))
                         .filter_map(|i| position.get(i).copied())
                         .collect();
-                    if served.is_empty() {
+                    // A needle the matchers cannot find is left out: the gates naming it
+                    // then find it missing from the tables, and their rules always run.
+                    if served.is_empty()
+                        || (kind != NeedleKind::Exact && !LiteralsBuild::takes(text))
+                    {
                         continue;
                     }
                     let id = *ids.entry((name, kind, text)).or_insert_with(|| {
@@ -149,9 +156,7 @@ impl Gates {
             let mut named = Vec::new();
             needles_of(&formula, &mut named);
             for n in named {
-                if !users[n as usize].contains(&p) {
-                    users[n as usize].push(p);
-                }
+                users[n as usize].push(p);
             }
             if matches!(formula, Formula::Always) {
                 always.push(p);
@@ -162,6 +167,24 @@ impl Gates {
             u.sort_unstable();
             u.dedup();
         }
+        // A rule is looked at only when one of its *anchor* needles is found: for an AND,
+        // those of the conjunct whose needles the fewest rules share (the likeliest to be
+        // rare in events too), for an OR those of every branch. Its gate cannot hold
+        // otherwise, and a needle common to many rules then wakes few of them.
+        let popularity: Vec<usize> = users.iter().map(Vec::len).collect();
+        let mut anchored: Vec<Vec<u32>> = vec![Vec::new(); users.len()];
+        for (p, formula) in formulas.iter().enumerate() {
+            let mut anchors = Vec::new();
+            anchors_of(formula, &popularity, &mut anchors);
+            for n in anchors {
+                anchored[n as usize].push(p as u32);
+            }
+        }
+        for u in &mut anchored {
+            u.sort_unstable();
+            u.dedup();
+        }
+        let users = anchored;
         Gates {
             rules,
             formulas,
@@ -191,29 +214,17 @@ impl FieldBuild {
     fn add(&mut self, kind: NeedleKind, text: &'static str, id: u32) {
         match kind {
             NeedleKind::Exact => self.exact.entry(text.into()).or_default().push(id),
-            _ => {
-                let at = *self.pattern_of.entry(text).or_insert_with(|| {
-                    self.texts.push(text);
-                    self.patterns.push(Vec::new());
-                    self.texts.len() - 1
-                });
-                self.patterns[at].push((kind, id));
-            }
+            NeedleKind::Prefix => self.literals.prefix(text, id),
+            NeedleKind::Suffix => self.literals.suffix(text, id),
+            NeedleKind::Contains => self.literals.contains(text, id),
         }
     }
 
     fn finish(self) -> FieldScan {
-        let automaton = (!self.texts.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&self.texts)
-                .expect("needle automata stay far below the size limits")
-        });
         FieldScan {
             field: self.field,
             exact: self.exact,
-            automaton,
-            patterns: self.patterns,
+            literals: (!self.literals.is_empty()).then(|| self.literals.finish()),
         }
     }
 }
@@ -249,6 +260,29 @@ fn compile(gate: &Gate, ids: &HashMap<Key<'static>, u32>) -> Option<Formula> {
             }
         }
     })
+}
+
+/// The needles one of which every event the formula holds on has: see [`Gates::new`].
+fn anchors_of(f: &Formula, popularity: &[usize], out: &mut Vec<u32>) {
+    match f {
+        Formula::Always => {}
+        Formula::Needle(n) => out.push(*n),
+        Formula::Any(xs) => xs.iter().for_each(|x| anchors_of(x, popularity, out)),
+        Formula::All(xs) => {
+            let cost = |x: &Formula| {
+                let mut ns = Vec::new();
+                anchors_of(x, popularity, &mut ns);
+                ns.iter().map(|&n| popularity[n as usize]).sum::<usize>()
+            };
+            if let Some(best) = xs
+                .iter()
+                .filter(|x| !matches!(x, Formula::Always))
+                .min_by_key(|x| cost(x))
+            {
+                anchors_of(best, popularity, out);
+            }
+        }
+    }
 }
 
 fn needles_of(f: &Formula, out: &mut Vec<u32>) {

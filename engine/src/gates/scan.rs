@@ -1,8 +1,7 @@
 //! Per event: fold and scan each field once, then list the rules whose gates hold.
 
 use super::{FieldScan, Gates};
-use aho_corasick::Input;
-use sigma_runtime::{fold, Event, NeedleKind};
+use sigma_runtime::{fold, Event};
 
 /// Per-thread working memory of [`Gates::candidates`], reused from event to event: needles
 /// and rules are marked with the number of the event they were last seen in, so nothing is
@@ -106,21 +105,8 @@ fn scan_value(scan: &FieldScan, v: &str, scratch: &mut Scratch) {
             scratch.hit(n);
         }
     }
-    if let Some(ac) = &scan.automaton {
-        let len = folded.len();
-        for m in ac.find_overlapping_iter(Input::new(folded.as_str())) {
-            for &(kind, n) in &scan.patterns[m.pattern().as_usize()] {
-                let ok = match kind {
-                    NeedleKind::Contains => true,
-                    NeedleKind::Prefix => m.start() == 0,
-                    NeedleKind::Suffix => m.end() == len,
-                    NeedleKind::Exact => m.start() == 0 && m.end() == len,
-                };
-                if ok {
-                    scratch.hit(n);
-                }
-            }
-        }
+    if let Some(literals) = &scan.literals {
+        literals.scan(folded.as_bytes(), &mut |n| scratch.hit(n));
     }
     scratch.folded = folded;
 }

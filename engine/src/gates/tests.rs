@@ -372,3 +372,37 @@ fn fixture_rules_get_gates_too() {
     assert_eq!(g.needles(), 2);
     assert_eq!(g.always_run(), 0);
 }
+
+static SHORT: RuleInfo = info("short");
+
+fn m_short(ev: &Event) -> bool {
+    any_cmd(ev, "ab")
+}
+
+/// A set whose only rule is gated by a needle too short for the matchers.
+static SHORT_SET: RuleSet = RuleSet {
+    rules: &[Rule {
+        info: &SHORT,
+        matches: m_short,
+        prefilter: &NO_PREFILTER,
+        gate: &needle(Some(CMD), NeedleKind::Contains, "ab"),
+    }],
+    fields_raw: &FIELDS,
+    fields_ecs: &FIELDS,
+    needles: &[&NeedleTable {
+        fields: &[FieldNeedles {
+            field: Some(CMD),
+            needles: &[(NeedleKind::Contains, "ab", &[&SHORT])],
+        }],
+    }],
+};
+
+#[test]
+fn a_needle_too_short_to_find_makes_its_rule_run_always() {
+    let g = Gates::new(&SHORT_SET, vec![0]);
+    assert_eq!((g.needles(), g.always_run()), (0, 1));
+    let ev = Event::parse(r#"{"CommandLine":"xaby"}"#).unwrap();
+    let mut out = Vec::new();
+    g.candidates(&ev, &mut Scratch::default(), &mut out);
+    assert_eq!(out, [0]);
+}

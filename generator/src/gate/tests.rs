@@ -122,3 +122,28 @@ fn repeated_needles_are_kept_once() {
         Some(r#"Image ends with "\\x.exe""#)
     );
 }
+
+#[test]
+fn a_regex_gives_the_literals_its_matches_start_with() {
+    assert_eq!(
+        gate("    sel:\n        CommandLine|re: 'ipconfig\\s+/all'\n    condition: sel\n")
+            .as_deref(),
+        Some(r#"CommandLine contains "ipconfig""#)
+    );
+    // Alternatives and case variants: one needle per folded literal.
+    assert_eq!(
+        gate("    sel:\n        CommandLine|re|i: '(Net|Arp)\\.exe'\n    condition: sel\n")
+            .as_deref(),
+        Some(r#"CommandLine contains one of "net.exe", "arp.exe""#)
+    );
+    // Literals too short, an unbounded start, or none at all: nothing is required.
+    for re in ["ab.*cdef", ".*mimikatz", "[a-z]+\\.exe", "(abc)?d"] {
+        assert_eq!(
+            gate(&format!(
+                "    sel:\n        CommandLine|re: '{re}'\n    condition: sel\n"
+            )),
+            None,
+            "{re}"
+        );
+    }
+}

@@ -7,8 +7,9 @@
 //!
 //! By job: this file holds the command line and the run's order; `setup.rs` paths, rule
 //! staging and builds; `measure.rs` reading and timing; `peers.rs` sigma-rust and rsigma-eval;
-//! `cases.rs` the engines of a case and their measurement; `report.rs` the tables and targets;
-//! `sigmahq_case/` case (d), the SigmaHQ corpus against rsigma-eval (not run by default).
+//! `cases.rs` the engines of a case and their measurement; `report.rs` the tables and the
+//! targets of issues 4 and 11; `sigmahq_case/` case (d), the SigmaHQ corpus against
+//! rsigma-eval (not run by default), with its own targets block.
 
 mod cases;
 mod measure;
@@ -39,10 +40,11 @@ usage: cargo run --release -p sigma-bench -- [OPTIONS]
   --events N      corpus size in events (default 1000000; case d: 200000; --smoke: 2000)
   --runs R        timed runs per engine, R >= 5 for reported figures (default 5; --smoke: 1)
   --seed S        corpus seed (default the fixed one)
-  --cases LIST    which cases to run, e.g. a,c (default a,b,c); d (or sigmahq) is the
-                  SigmaHQ corpus case: 3,780 rules, a mixed Windows/Linux/CloudTrail
-                  stream, detect against rsigma-eval; heavy (a 5-minute build), never
-                  part of the default or of --smoke
+  --cases LIST    which cases to run, e.g. a,c (default a,b,c,e; e is the flagship with
+                  the 16 SigmaHQ Kubernetes rules); d (or sigmahq) is the SigmaHQ
+                  corpus case: 3,780 rules, a mixed Windows/Linux/CloudTrail stream,
+                  detect against rsigma-eval; heavy (a 5-minute build), never part of
+                  the default or of --smoke
   --no-rebuild    case d: do not touch the staged rules, so cargo rebuilds only what
                   changed (the build time printed is then not the rule set's)
   --smoke         tiny corpus, one run: checks that every engine runs and that detect's
@@ -50,6 +52,7 @@ usage: cargo run --release -p sigma-bench -- [OPTIONS]
   --corpus-only   generate (or reuse) the corpus, print its path and statistics, and stop
   -h, --help      this text";
 
+#[derive(Debug)]
 struct Args {
     events: u64,
     /// Case (d)'s stream: `--events`, else its own default.
@@ -62,15 +65,19 @@ struct Args {
     corpus_only: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The cases run when `--cases` is not given (and by `--smoke`).
+const DEFAULT_CASES: [char; 4] = ['a', 'b', 'c', 'e'];
+
+/// The command line, without the program name.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut events = None;
     let mut runs = None;
     let mut seed = DEFAULT_SEED;
-    let mut cases = vec!['a', 'b', 'c'];
+    let mut cases = DEFAULT_CASES.to_vec();
     let mut smoke = false;
     let mut corpus_only = false;
     let mut rebuild = true;
-    let mut it = std::env::args().skip(1);
+    let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
@@ -98,7 +105,8 @@ fn parse_args() -> Result<Args, String> {
                         "b" => Ok('b'),
                         "c" => Ok('c'),
                         "d" | "sigmahq" => Ok('d'),
-                        other => Err(format!("--cases: unknown case `{other}` (a, b, c or d)")),
+                        "e" => Ok('e'),
+                        other => Err(format!("--cases: unknown case `{other}` (a, b, c, d or e)")),
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -131,7 +139,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) if e.is_empty() => {
             println!("{USAGE}");
@@ -204,7 +212,8 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(all_ok)
 }
 
-/// Cases (a) to (c), over the Kubernetes audit corpus, and the targets of issue 4.
+/// Cases (a), (b), (c) and (e), over the Kubernetes audit corpus, and the targets of issue 4
+/// and those of issue 11 that these cases judge.
 fn run_audit(
     args: &Args,
     root: &std::path::Path,
@@ -236,9 +245,12 @@ fn run_audit(
 
     // Rule sets.
     let flagship = root.join("detections/kubernetes/k8s_impersonating_privileged_identity.yml");
+    let sigmahq_k8s = yml_files(&root.join("bench/rules/sigmahq")).map_err(|e| e.to_string())?;
     let mut set_files = vec![flagship.clone()];
-    set_files.extend(yml_files(&root.join("bench/rules/sigmahq")).map_err(|e| e.to_string())?);
+    set_files.extend(sigmahq_k8s.iter().cloned());
     set_files.extend(yml_files(&root.join("bench/rules/extra")).map_err(|e| e.to_string())?);
+    let mut k8s_files = vec![flagship.clone()];
+    k8s_files.extend(sigmahq_k8s.iter().cloned());
     let read_files =
         yml_files(&root.join("bench/rules/no-prefilter")).map_err(|e| e.to_string())?;
     let staged = target.join("bench-build").join("rules");
@@ -260,6 +272,15 @@ fn run_audit(
             "no-prefilter",
             "no usable prefilter (verb, objectRef.resource)".to_string(),
             read_files,
+        ),
+        (
+            'e',
+            "k8s-sigmahq",
+            format!(
+                "flagship + {} SigmaHQ Kubernetes rules (case b without bench/rules/extra)",
+                sigmahq_k8s.len()
+            ),
+            k8s_files,
         ),
     ];
 
@@ -414,5 +435,42 @@ fn run_audit(
     }
 
     // Targets.
-    Ok(print_targets(args, &cases, &stats, threads_flag, all_ok))
+    Ok(print_targets(
+        args,
+        &cases,
+        &stats,
+        threads_flag,
+        sigmahq_k8s.len(),
+        all_ok,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn default_and_smoke_cases_include_e() {
+        assert_eq!(parse(&[]).unwrap().cases, ['a', 'b', 'c', 'e']);
+        let smoke = parse(&["--smoke"]).unwrap();
+        assert_eq!(smoke.cases, ['a', 'b', 'c', 'e']);
+        assert_eq!((smoke.events, smoke.runs), (2_000, 1));
+    }
+
+    #[test]
+    fn cases_accepts_e_and_d() {
+        assert_eq!(parse(&["--cases", "e"]).unwrap().cases, ['e']);
+        assert_eq!(
+            parse(&["--cases", "a, e,sigmahq"]).unwrap().cases,
+            ['a', 'e', 'd']
+        );
+        assert!(parse(&["--cases", "f"])
+            .unwrap_err()
+            .contains("a, b, c, d or e"));
+        assert!(parse(&["--smoke", "--cases", "d"]).is_err());
+    }
 }

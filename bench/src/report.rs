@@ -1,8 +1,10 @@
 //! The report: one table per case (events/s, MB/s, matches, ratio to `detect`), the count
-//! checks against the hand-written matchers, and the targets table with PASS/FAIL.
+//! checks against the hand-written matchers, and the targets blocks with PASS/FAIL: issue 4's
+//! and issue 11's for the Kubernetes cases, and issue 11's for case (d), printed after it.
 
 use crate::cases::{Case, EngineSpec, Kind};
 use crate::number::fmt_int;
+use crate::sigmahq_case::{BuildInfo, Compiled};
 use crate::Args;
 use sigma_bench::corpus::Stats;
 use std::fmt::Write as _;
@@ -133,26 +135,111 @@ pub(crate) fn check_counts(case: &mut Case, reference: Kind, group_only: Option<
     ok
 }
 
-struct Target {
-    what: &'static str,
-    need: f64,
-    got: Option<f64>,
-    /// true: `got` must be at least `need`; false: below it.
-    at_least: bool,
-    unit: &'static str,
-    why_missing: String,
+/// How a measured figure is held against its bound.
+#[derive(Clone, Copy)]
+pub(crate) enum Bound {
+    /// `got >= need`
+    AtLeast,
+    /// `got <= need`
+    AtMost,
+    /// `got < need`
+    Below,
 }
 
-/// Prints the targets of issue 4 with PASS/FAIL (and, for a smoke run, its verdict); returns
-/// `all_ok` with the count check (and the smoke check) folded in.
-pub(crate) fn print_targets(
-    args: &Args,
+/// One line of a targets block.
+pub(crate) struct Target {
+    pub(crate) what: String,
+    /// The bound; `None`: the figure is stated, not judged (`[----]`).
+    pub(crate) need: Option<(Bound, f64)>,
+    pub(crate) got: Option<f64>,
+    pub(crate) unit: &'static str,
+    /// Why `got` is `None` (`[N/A ]`).
+    why_missing: String,
+    /// Measured, but not a figure the target is about, and why (`[N/A ]` with the figure).
+    not_judged: Option<String>,
+    /// Printed after the figure: the aim, the case it comes from, a caveat.
+    note: String,
+}
+
+impl Target {
+    fn new(
+        what: impl Into<String>,
+        need: Option<(Bound, f64)>,
+        got: Option<f64>,
+        unit: &'static str,
+        why_missing: impl Into<String>,
+    ) -> Self {
+        Target {
+            what: what.into(),
+            need,
+            got,
+            unit,
+            why_missing: why_missing.into(),
+            not_judged: None,
+            note: String::new(),
+        }
+    }
+    fn at_least(what: &str, need: f64, got: Option<f64>, why_missing: String) -> Self {
+        Target::new(what, Some((Bound::AtLeast, need)), got, "×", why_missing)
+    }
+    fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    /// The line as printed: `[PASS]`, `[FAIL]`, `[N/A ]` (not measured, or measured but not
+    /// what the target is about) or `[----]` (printed, not judged: a smoke run, or a figure
+    /// that is only stated).
+    pub(crate) fn line(&self, smoke: bool) -> String {
+        let Some(g) = self.got else {
+            return format!("[N/A ] {:<66} {}", self.what, self.why_missing);
+        };
+        let measured = format!("measured {g:.2}{}{}", self.unit, self.note);
+        let tag = match (&self.not_judged, self.need, smoke) {
+            (Some(why), _, _) => {
+                return format!("[N/A ] {:<66} {measured} — not judged: {why}", self.what)
+            }
+            (None, None, _) | (None, Some(_), true) => "----",
+            (None, Some((bound, need)), false) => {
+                let pass = match bound {
+                    Bound::AtLeast => g >= need,
+                    Bound::AtMost => g <= need,
+                    Bound::Below => g < need,
+                };
+                if pass {
+                    "PASS"
+                } else {
+                    "FAIL"
+                }
+            }
+        };
+        format!("[{tag}] {:<66} {measured}", self.what)
+    }
+}
+
+fn print_block(header: &str, targets: &[Target], smoke: bool) {
+    println!();
+    println!("{header}");
+    for t in targets {
+        println!("{}", t.line(smoke));
+    }
+}
+
+fn runs_text(runs: usize) -> String {
+    format!("median of {runs} run{}", if runs == 1 { "" } else { "s" })
+}
+
+/// The Kubernetes cases whose `detect` peak RSS issue 11 bounds.
+const RSS_CASES: [char; 4] = ['a', 'b', 'c', 'e'];
+
+/// The targets the Kubernetes cases judge: issue 4's, and issue 11's (without case (d)'s).
+/// `sigmahq_k8s` is the number of SigmaHQ rules in case (e).
+fn kubernetes_targets(
     cases: &[Case],
-    stats: &Stats,
+    events: u64,
     threads_flag: bool,
-    mut all_ok: bool,
-) -> bool {
-    let events = stats.events;
+    sigmahq_k8s: usize,
+) -> (Vec<Target>, Vec<Target>) {
     let find = |id: char| cases.iter().find(|c| c.id == id);
     let ratio = |id: char, a: Kind, b: Kind| -> Option<f64> {
         let c = find(id)?;
@@ -165,98 +252,135 @@ pub(crate) fn print_targets(
             format!("{what} not measured")
         }
     };
+    // The largest peak RSS of `detect` over the cases a, b, c, e, and the case it was in.
     let peak_rss = cases
         .iter()
-        .flat_map(|c| c.engines.iter())
-        .filter(|e| matches!(e.kind, Kind::Ours | Kind::OursParallel))
-        .filter_map(EngineSpec::max_rss_kib)
-        .max()
-        .map(|k| k as f64 / 1024.0);
-    let targets = [
-        Target {
-            what: "flagship: detect ≥ 0.8× the memchr floor",
-            need: 0.8,
-            got: ratio('a', Kind::Ours, Kind::Floor),
-            at_least: true,
-            unit: "×",
-            why_missing: missing('a', "the floor"),
-        },
-        Target {
-            what: "no-prefilter rule: detect ≥ 1.2× the hand-written serde matcher",
-            need: 1.2,
-            got: ratio('c', Kind::Ours, Kind::HandRead),
-            at_least: true,
-            unit: "×",
-            why_missing: missing('c', "the hand-written matcher"),
-        },
-        Target {
-            what: "flagship: detect ≥ 10× sigma-rust",
-            need: 10.0,
-            got: ratio('a', Kind::Ours, Kind::SigmaRust),
-            at_least: true,
-            unit: "×",
-            why_missing: missing('a', "sigma-rust"),
-        },
-        Target {
-            what: "rule set: detect ≥ 10× sigma-rust",
-            need: 10.0,
-            got: ratio('b', Kind::Ours, Kind::SigmaRust),
-            at_least: true,
-            unit: "×",
-            why_missing: missing('b', "sigma-rust"),
-        },
-        Target {
-            what: "peak RSS of detect < 64 MiB (max over every detect run)",
-            need: 64.0,
-            got: peak_rss,
-            at_least: false,
-            unit: " MiB",
-            why_missing: "no detect run".into(),
-        },
-        Target {
-            what: "no-prefilter rule: 2 threads ≥ 1.7× 1 thread",
-            need: 1.7,
-            got: ratio('c', Kind::OursParallel, Kind::Ours),
-            at_least: true,
-            unit: "×",
-            why_missing: if threads_flag {
+        .filter(|c| RSS_CASES.contains(&c.id))
+        .flat_map(|c| c.engines.iter().map(move |e| (c.id, e)))
+        .filter(|(_, e)| matches!(e.kind, Kind::Ours | Kind::OursParallel))
+        .filter_map(|(id, e)| e.max_rss_kib().map(|k| (k, id)))
+        .max();
+    let rss_mib = peak_rss.map(|(k, _)| k as f64 / 1024.0);
+    let rss_note = match peak_rss {
+        Some((_, id)) => {
+            let not_run: Vec<String> = RSS_CASES
+                .iter()
+                .filter(|c| find(**c).is_none())
+                .map(char::to_string)
+                .collect();
+            format!(
+                " (largest in case ({id}){})",
+                if not_run.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not run: {}", not_run.join(", "))
+                }
+            )
+        }
+        None => String::new(),
+    };
+    let issue4 = vec![
+        Target::at_least(
+            "flagship: detect ≥ 0.8× the memchr floor",
+            0.8,
+            ratio('a', Kind::Ours, Kind::Floor),
+            missing('a', "the floor"),
+        ),
+        Target::at_least(
+            "no-prefilter rule: detect ≥ 1.2× the hand-written serde matcher",
+            1.2,
+            ratio('c', Kind::Ours, Kind::HandRead),
+            missing('c', "the hand-written matcher"),
+        ),
+        Target::at_least(
+            "flagship: detect ≥ 10× sigma-rust",
+            10.0,
+            ratio('a', Kind::Ours, Kind::SigmaRust),
+            missing('a', "sigma-rust"),
+        ),
+        Target::at_least(
+            "rule set: detect ≥ 10× sigma-rust",
+            10.0,
+            ratio('b', Kind::Ours, Kind::SigmaRust),
+            missing('b', "sigma-rust"),
+        ),
+        Target::new(
+            "peak RSS of detect < 64 MiB (max over every run of a, b, c, e)",
+            Some((Bound::Below, 64.0)),
+            rss_mib,
+            " MiB",
+            "no detect run",
+        )
+        .note(rss_note.clone()),
+        Target::at_least(
+            "no-prefilter rule: 2 threads ≥ 1.7× 1 thread",
+            1.7,
+            ratio('c', Kind::OursParallel, Kind::Ours),
+            if threads_flag {
                 missing('c', "the 2-thread run")
             } else {
                 "detect scan has no --threads yet".into()
             },
-        },
+        ),
     ];
-    println!();
-    println!(
-        "== targets (issue 4 §6), {} events, median of {} run{}{}",
-        fmt_int(events),
-        args.runs,
-        if args.runs == 1 { "" } else { "s" },
-        if args.smoke {
-            " — smoke run: speed figures meaningless and not judged ([----]), counts checked"
-        } else {
-            ""
-        }
+    let issue11 = vec![
+        Target::at_least(
+            "flagship: detect ≥ 0.9× the memchr floor",
+            0.9,
+            ratio('a', Kind::Ours, Kind::Floor),
+            missing('a', "the floor"),
+        ),
+        Target::at_least(
+            &format!("flagship + {sigmahq_k8s} SigmaHQ rules: detect ≥ 6× serde_json Value parse"),
+            6.0,
+            ratio('e', Kind::Ours, Kind::Parse),
+            missing('e', "the serde_json Value parse"),
+        ),
+        Target::at_least(
+            "no-prefilter rule: detect ≥ 1.5× the hand-written serde matcher",
+            1.5,
+            ratio('c', Kind::Ours, Kind::HandRead),
+            missing('c', "the hand-written matcher"),
+        ),
+        Target::new(
+            "Kubernetes cases a, b, c, e: peak RSS of detect < 64 MiB",
+            Some((Bound::Below, 64.0)),
+            rss_mib,
+            " MiB",
+            "no detect run in cases a, b, c, e",
+        )
+        .note(rss_note),
+    ];
+    (issue4, issue11)
+}
+
+/// Prints the targets of issue 4 and those of issue 11 that the Kubernetes cases judge, with
+/// PASS/FAIL (and, for a smoke run, its verdict); returns `all_ok` with the count check (and
+/// the smoke check) folded in. `sigmahq_k8s` is the number of SigmaHQ rules in case (e).
+pub(crate) fn print_targets(
+    args: &Args,
+    cases: &[Case],
+    stats: &Stats,
+    threads_flag: bool,
+    sigmahq_k8s: usize,
+    mut all_ok: bool,
+) -> bool {
+    let events = stats.events;
+    let (issue4, mut issue11) = kubernetes_targets(cases, events, threads_flag, sigmahq_k8s);
+    let smoke_note = if args.smoke {
+        " — smoke run: speed figures meaningless and not judged ([----]), counts checked"
+    } else {
+        ""
+    };
+    print_block(
+        &format!(
+            "== targets (issue 4 §6), {} events, {}{smoke_note}",
+            fmt_int(events),
+            runs_text(args.runs)
+        ),
+        &issue4,
+        args.smoke,
     );
-    for t in &targets {
-        match t.got {
-            Some(g) => {
-                let pass = if t.at_least { g >= t.need } else { g < t.need };
-                println!(
-                    "[{}] {:<66} measured {:.2}{}",
-                    match (args.smoke, pass) {
-                        (true, _) => "----",
-                        (false, true) => "PASS",
-                        (false, false) => "FAIL",
-                    },
-                    t.what,
-                    g,
-                    t.unit
-                );
-            }
-            None => println!("[N/A ] {:<66} {}", t.what, t.why_missing),
-        }
-    }
     let counts_ok = cases.iter().all(|c| {
         c.engines
             .iter()
@@ -284,8 +408,27 @@ pub(crate) fn print_targets(
         }
     );
     all_ok &= counts_ok;
+
+    let d_later = args.cases.contains(&'d');
+    if !d_later {
+        issue11.extend(sigmahq_targets(None));
+    }
+    print_block(
+        &format!(
+            "== targets (issue 11), Kubernetes cases, {} events, {}{smoke_note}",
+            fmt_int(events),
+            runs_text(args.runs)
+        ),
+        &issue11,
+        args.smoke,
+    );
+    if d_later {
+        println!("       SigmaHQ corpus (case d): its targets are printed after case (d), below");
+    }
     if args.smoke {
-        let flagship_count = find('a')
+        let flagship_count = cases
+            .iter()
+            .find(|c| c.id == 'a')
             .and_then(|c| c.engine(Kind::Ours))
             .and_then(EngineSpec::count);
         if flagship_count == Some(0) {
@@ -297,4 +440,360 @@ pub(crate) fn print_targets(
         println!("smoke: {}", if all_ok { "ok" } else { "FAILED" });
     }
     all_ok
+}
+
+/// What case (d) measured, for its targets.
+pub(crate) struct Sigmahq<'a> {
+    /// The case: `detect` on 1 and 2 threads (`Kind::Ours`, `Kind::OursParallel`) and
+    /// rsigma-eval (`Kind::Rsigma`).
+    pub(crate) case: &'a Case,
+    pub(crate) events: u64,
+    pub(crate) runs: usize,
+    pub(crate) threads_flag: bool,
+    pub(crate) build: &'a BuildInfo,
+}
+
+/// 1.5 GB, in bytes (GB as MB elsewhere in this report: powers of ten).
+const BUILD_BYTES: f64 = 1.5e9;
+
+/// Issue 11's targets for case (d); `None`: the case was not run, every line `N/A`.
+pub(crate) fn sigmahq_targets(d: Option<&Sigmahq<'_>>) -> Vec<Target> {
+    let eps = |k: Kind| {
+        let d = d?;
+        d.case.engine(k)?.median_secs().map(|s| d.events as f64 / s)
+    };
+    let ratio = |a: Kind, b: Kind| Some(eps(a)? / eps(b)?);
+    let missing = |what: &str| match d {
+        None => "case (d) not run (--cases d; heavy)".to_string(),
+        Some(_) => format!("{what} not measured"),
+    };
+    let one_vs_rsigma = ratio(Kind::Ours, Kind::Rsigma);
+    let aim = match one_vs_rsigma {
+        Some(r) if r >= 10.0 => " (aim 10×: reached)",
+        Some(_) => " (aim 10×: not reached)",
+        None => "",
+    };
+    let mut targets = vec![
+        Target::at_least(
+            "SigmaHQ corpus: detect 1 thread ≥ 5× rsigma-eval (aim 10×)",
+            5.0,
+            one_vs_rsigma,
+            missing("rsigma-eval"),
+        )
+        .note(aim),
+        Target::at_least(
+            "SigmaHQ corpus: detect 2 threads ≥ 1.8× 1 thread",
+            1.8,
+            ratio(Kind::OursParallel, Kind::Ours),
+            match d {
+                Some(d) if !d.threads_flag => "detect scan has no --threads".into(),
+                _ => missing("the 2-thread run"),
+            },
+        ),
+    ];
+    let build = d.map(|d| d.build);
+    let mut time = Target::new(
+        "SigmaHQ corpus: build ≤ 2 min (wall time), after dependencies",
+        Some((Bound::AtMost, 120.0)),
+        build.map(|b| b.secs),
+        " s",
+        missing("the build"),
+    );
+    let mut memory = Target::new(
+        "SigmaHQ corpus: largest build process ≤ 1.5 GB, after dependencies",
+        Some((Bound::AtMost, BUILD_BYTES / 1e9)),
+        build.map(|b| b.max_rss_kib as f64 * 1024.0 / 1e9),
+        " GB",
+        missing("the build"),
+    );
+    if let Some(b) = build {
+        memory.note = format!(" ({} MiB)", fmt_int(b.max_rss_kib / 1024));
+        if !b.forced {
+            let why = "--no-rebuild: the build was only cargo's check of what changed";
+            time.not_judged = Some(why.into());
+            memory.not_judged = Some(why.into());
+        } else {
+            match &b.compiled {
+                Compiled::Known {
+                    dependencies,
+                    workspace,
+                } => {
+                    if !dependencies.is_empty() {
+                        time.not_judged = Some(format!(
+                            "first build: {} dependency crates were compiled in it (run again to judge)",
+                            dependencies.len()
+                        ));
+                        memory.note.push_str(
+                            " — caveat: dependencies were compiled in this build too; the largest process may be one of theirs",
+                        );
+                    } else if !workspace.is_empty() {
+                        let also = format!(
+                            " — caveat: {} recompiled too (changed since the last build)",
+                            workspace.join(", ")
+                        );
+                        time.note.push_str(&also);
+                        memory.note.push_str(&also);
+                    }
+                }
+                Compiled::Unknown { binary_existed } => {
+                    let caveat = format!(
+                        " — caveat: cargo reported no artifacts, so whether dependencies were compiled in this build is not known (the binary {} before)",
+                        if *binary_existed { "existed" } else { "did not exist" }
+                    );
+                    time.note.push_str(&caveat);
+                    memory.note.push_str(&caveat);
+                }
+            }
+        }
+    }
+    targets.push(time);
+    targets.push(memory);
+    let rss = d.and_then(|d| {
+        d.case
+            .engines
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Ours | Kind::OursParallel))
+            .filter_map(EngineSpec::max_rss_kib)
+            .max()
+    });
+    targets.push(Target::new(
+        "SigmaHQ corpus: peak RSS of detect (stated, not judged)",
+        None,
+        rss.map(|k| k as f64 / 1024.0),
+        " MiB",
+        missing("detect"),
+    ));
+    targets
+}
+
+/// Prints issue 11's targets block for case (d), at the end of its output.
+pub(crate) fn print_sigmahq_targets(d: &Sigmahq<'_>) {
+    print_block(
+        &format!(
+            "== targets (issue 11), case (d) SigmaHQ corpus, {} events, {}",
+            fmt_int(d.events),
+            runs_text(d.runs)
+        ),
+        &sigmahq_targets(Some(d)),
+        false,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Sample;
+
+    fn engine(kind: Kind, secs: f64, rss_kib: Option<u64>) -> EngineSpec {
+        let mut e = EngineSpec::new("x", kind);
+        e.samples.push(Sample {
+            secs,
+            count: 1,
+            max_rss_kib: rss_kib,
+        });
+        e
+    }
+
+    fn case_d() -> Case {
+        Case {
+            id: 'd',
+            title: "SigmaHQ".into(),
+            rules: 3780,
+            engines: vec![
+                engine(Kind::Ours, 10.0, Some(300 * 1024)),
+                engine(Kind::OursParallel, 5.0, Some(310 * 1024)),
+                engine(Kind::Rsigma, 62.0, None),
+            ],
+            notes: Vec::new(),
+        }
+    }
+
+    fn lines(targets: &[Target]) -> Vec<String> {
+        targets.iter().map(|t| t.line(false)).collect()
+    }
+
+    #[test]
+    fn line_formats() {
+        let t = Target::at_least("x ≥ 2×", 2.0, Some(2.5), String::new());
+        assert_eq!(
+            t.line(false),
+            format!("[PASS] {:<66} measured 2.50×", "x ≥ 2×")
+        );
+        assert_eq!(
+            t.line(true),
+            format!("[----] {:<66} measured 2.50×", "x ≥ 2×")
+        );
+        let t = Target::at_least("x ≥ 2×", 2.0, Some(1.5), String::new());
+        assert!(t.line(false).starts_with("[FAIL] "));
+        let t = Target::at_least("x ≥ 2×", 2.0, None, "case (e) not run".into());
+        assert_eq!(
+            t.line(false),
+            format!("[N/A ] {:<66} case (e) not run", "x ≥ 2×")
+        );
+        let t = Target::new("rss", Some((Bound::Below, 64.0)), Some(64.0), " MiB", "");
+        assert!(t.line(false).starts_with("[FAIL] "));
+        let t = Target::new("t", Some((Bound::AtMost, 120.0)), Some(120.0), " s", "");
+        assert!(t.line(false).starts_with("[PASS] "));
+    }
+
+    #[test]
+    fn kubernetes_targets_of_issue_11() {
+        let case = |id: char, engines: Vec<EngineSpec>| Case {
+            id,
+            title: String::new(),
+            rules: 1,
+            engines,
+            notes: Vec::new(),
+        };
+        let cases = [
+            case(
+                'a',
+                vec![
+                    engine(Kind::Ours, 1.0, Some(20 * 1024)),
+                    engine(Kind::Floor, 0.85, None),
+                ],
+            ),
+            case(
+                'e',
+                vec![
+                    engine(Kind::Ours, 1.0, Some(30 * 1024)),
+                    engine(Kind::Parse, 7.0, None),
+                ],
+            ),
+        ];
+        let (issue4, issue11) = kubernetes_targets(&cases, 1_000_000, true, 16);
+        let row = |tag: &str, what: &str, rest: &str| format!("[{tag}] {what:<66} {rest}");
+        assert_eq!(
+            lines(&issue11),
+            [
+                row(
+                    "FAIL",
+                    "flagship: detect ≥ 0.9× the memchr floor",
+                    "measured 0.85×"
+                ),
+                row(
+                    "PASS",
+                    "flagship + 16 SigmaHQ rules: detect ≥ 6× serde_json Value parse",
+                    "measured 7.00×"
+                ),
+                row(
+                    "N/A ",
+                    "no-prefilter rule: detect ≥ 1.5× the hand-written serde matcher",
+                    "case (c) not run"
+                ),
+                row(
+                    "PASS",
+                    "Kubernetes cases a, b, c, e: peak RSS of detect < 64 MiB",
+                    "measured 30.00 MiB (largest in case (e); not run: b, c)"
+                ),
+            ]
+        );
+        assert!(lines(&issue4)[0].starts_with("[PASS] flagship: detect ≥ 0.8× the memchr floor"));
+    }
+
+    #[test]
+    fn case_d_targets_when_not_run() {
+        for l in lines(&sigmahq_targets(None)) {
+            assert!(l.starts_with("[N/A ] SigmaHQ corpus: "), "{l}");
+            assert!(l.ends_with(" case (d) not run (--cases d; heavy)"), "{l}");
+        }
+    }
+
+    #[test]
+    fn case_d_targets_after_a_rebuild_of_the_rule_set() {
+        let case = case_d();
+        let build = BuildInfo {
+            secs: 95.0,
+            max_rss_kib: 1_200_000,
+            forced: true,
+            compiled: Compiled::Known {
+                dependencies: Vec::new(),
+                workspace: Vec::new(),
+            },
+        };
+        let d = Sigmahq {
+            case: &case,
+            events: 200_000,
+            runs: 5,
+            threads_flag: true,
+            build: &build,
+        };
+        let l = lines(&sigmahq_targets(Some(&d)));
+        let row = |tag: &str, what: &str, rest: &str| format!("[{tag}] {what:<66} {rest}");
+        assert_eq!(
+            l,
+            [
+                row(
+                    "PASS",
+                    "SigmaHQ corpus: detect 1 thread ≥ 5× rsigma-eval (aim 10×)",
+                    "measured 6.20× (aim 10×: not reached)"
+                ),
+                row(
+                    "PASS",
+                    "SigmaHQ corpus: detect 2 threads ≥ 1.8× 1 thread",
+                    "measured 2.00×"
+                ),
+                row(
+                    "PASS",
+                    "SigmaHQ corpus: build ≤ 2 min (wall time), after dependencies",
+                    "measured 95.00 s"
+                ),
+                row(
+                    "PASS",
+                    "SigmaHQ corpus: largest build process ≤ 1.5 GB, after dependencies",
+                    "measured 1.23 GB (1,171 MiB)"
+                ),
+                row(
+                    "----",
+                    "SigmaHQ corpus: peak RSS of detect (stated, not judged)",
+                    "measured 310.00 MiB"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn case_d_build_not_judged_on_a_first_build_or_without_rebuild() {
+        let case = case_d();
+        let mut build = BuildInfo {
+            secs: 480.0,
+            max_rss_kib: 1_200_000,
+            forced: true,
+            compiled: Compiled::Known {
+                dependencies: vec!["registry+…#serde@1.0.0".into(); 3],
+                workspace: Vec::new(),
+            },
+        };
+        fn d<'a>(case: &'a Case, build: &'a BuildInfo) -> Sigmahq<'a> {
+            Sigmahq {
+                case,
+                events: 200_000,
+                runs: 5,
+                threads_flag: true,
+                build,
+            }
+        }
+        let l = lines(&sigmahq_targets(Some(&d(&case, &build))));
+        assert!(l[2].starts_with("[N/A ] SigmaHQ corpus: build ≤ 2 min"));
+        assert!(l[2].ends_with(
+            "measured 480.00 s — not judged: first build: 3 dependency crates were compiled in it (run again to judge)"
+        ));
+        assert!(l[3].starts_with("[PASS] "), "{}", l[3]);
+        assert!(l[3].contains("caveat: dependencies were compiled in this build too"));
+        build.forced = false;
+        let l = lines(&sigmahq_targets(Some(&d(&case, &build))));
+        for l in &l[2..4] {
+            assert!(l.starts_with("[N/A ] "), "{l}");
+            assert!(l.ends_with(
+                "not judged: --no-rebuild: the build was only cargo's check of what changed"
+            ));
+        }
+        build.forced = true;
+        build.compiled = Compiled::Unknown {
+            binary_existed: true,
+        };
+        let l = lines(&sigmahq_targets(Some(&d(&case, &build))));
+        assert!(l[2].starts_with("[FAIL] "), "{}", l[2]);
+        assert!(l[2].contains("caveat: cargo reported no artifacts"));
+    }
 }

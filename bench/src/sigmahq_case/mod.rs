@@ -7,17 +7,22 @@
 //! and two threads and of rsigma on one, with `detect`'s peak RSS; and the (event, rule)
 //! pairs each engine found, with the rules on which they disagree and a guess at why.
 //!
-//! By job: `child.rs` runs a process (time, peak RSS), `peer.rs` is rsigma, `compare.rs`
-//! the pairs and their report.
+//! At the end, issue 11's targets for this case (`report::print_sigmahq_targets`).
+//!
+//! By job: `child.rs` runs a process (time, peak RSS), `build.rs` builds `detect` and tells
+//! what the build compiled, `peer.rs` is rsigma, `compare.rs` the pairs and their report.
 
+mod build;
 mod child;
 mod compare;
 mod peer;
 
+pub(crate) use build::{BuildInfo, Compiled};
+
 use crate::cases::{Case, EngineSpec, Kind};
 use crate::measure::{for_each_line, utf8, Sample};
 use crate::number::fmt_int;
-use crate::report::print_case;
+use crate::report::{print_case, print_sigmahq_targets, Sigmahq};
 use crate::setup::{load_note, stage_rules};
 use sigma_bench::corpus;
 use sigma_bench::sigmahq::{self, rules, SOURCES};
@@ -26,7 +31,7 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// What the command line says about this case.
 pub(crate) struct Options {
@@ -139,9 +144,9 @@ pub(crate) fn run(
     let staged = target.join("bench-build").join("rules").join("sigmahq");
     stage_rules(&staged, &files).map_err(|e| format!("cannot stage rules: {e}"))?;
     if opts.rebuild {
-        touch(&staged.join(by_name.keys().next().ok_or("no rules")?))?;
+        build::touch(&staged.join(by_name.keys().next().ok_or("no rules")?))?;
     }
-    let bin = build(root, target, &staged, &placeholders_path, opts.rebuild)?;
+    let (bin, build_info) = build::build(root, target, &staged, &placeholders_path, opts.rebuild)?;
     let help = Command::new(&bin)
         .args(["scan", "--help"])
         .output()
@@ -305,64 +310,14 @@ pub(crate) fn run(
         ..corpus::Stats::default()
     };
     print_case(&case, &k8s_stats, opts.runs);
+    print_sigmahq_targets(&Sigmahq {
+        case: &case,
+        events: stats.events,
+        runs: opts.runs,
+        threads_flag,
+        build: &build_info,
+    });
     Ok(ok)
-}
-
-/// Sets a staged rule's modification time to now: cargo then reruns the build script, which
-/// regenerates the rule set, and recompiles it.
-fn touch(path: &Path) -> Result<(), String> {
-    fs::File::options()
-        .append(true)
-        .open(path)
-        .and_then(|f| f.set_modified(SystemTime::now()))
-        .map_err(|e| format!("cannot touch {}: {e}", path.display()))
-}
-
-/// Builds `detect` for the staged rules with the placeholder file, into
-/// `target/bench-build/sigmahq`, and prints how long it took, its largest process and the
-/// binary's size.
-fn build(
-    root: &Path,
-    target: &Path,
-    rules: &Path,
-    placeholders: &Path,
-    forced: bool,
-) -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let dir = target.join("bench-build").join("sigmahq");
-    let bin = dir.join("release").join("detect");
-    let first = !bin.exists();
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args(["build", "--release", "--bin", "detect", "--target-dir"])
-        .arg(&dir)
-        .env("SIGMA_RULES_DIR", rules)
-        .env("SIGMA_PLACEHOLDERS", placeholders)
-        .env_remove("CARGO_TARGET_DIR")
-        .stdout(Stdio::null());
-    eprintln!("  building detect for case (d) (minutes: 3,780 rules)…");
-    let (done, ()) = child::run(&mut cmd, |_| ()).map_err(|e| {
-        format!(
-            "building detect for case (d) failed (SIGMA_RULES_DIR={}):\n{e}",
-            rules.display()
-        )
-    })?;
-    let size = fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "built detect for sigmahq in {:.1} s ({}), largest process of the build {:.0} MiB (wait4 on cargo: the biggest rustc), binary {:.1} MB\n  ({})",
-        done.secs,
-        if first {
-            "first build: dependencies included"
-        } else if forced {
-            "rule set regenerated and recompiled: a staged rule was touched"
-        } else {
-            "--no-rebuild: only what cargo found changed"
-        },
-        done.max_rss_kib as f64 / 1024.0,
-        size as f64 / 1e6,
-        bin.display()
-    );
-    Ok(bin)
 }
 
 /// The alert count from `detect: … N alerts …` on stderr.

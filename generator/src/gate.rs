@@ -14,9 +14,11 @@ use crate::ir::{Clause, Expr, GlobPart, Pattern, Rule, StrPattern, Test};
 use crate::wildcard::fold;
 use std::fmt;
 
-/// Literals shorter than this (in bytes) give no prefix, suffix or contains needle: they hit
-/// too often to be worth scanning for.
-pub const MIN_NEEDLE: usize = 3;
+/// Literals shorter than this (in bytes) give no prefix, suffix or contains needle: a single
+/// byte hits too often to be worth scanning for. Two bytes are kept: `^^` (cmd obfuscation)
+/// or one non-ASCII char (homoglyphs, `®`) are rare in values, and such rules would otherwise
+/// run on every event.
+pub const MIN_NEEDLE: usize = 2;
 
 /// How a needle must sit in the folded value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

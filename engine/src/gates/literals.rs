@@ -1,6 +1,6 @@
 //! One field's prefix, suffix and contains needles, found in a folded value in one pass by a
-//! *gram filter*: each needle is filed under one of its 4-byte substrings (3 bytes for 3-byte
-//! needles), the one fewest of the field's needles hold (the field's needles are the best
+//! *gram filter*: each needle is filed under one of its 4-byte substrings (its whole text for
+//! 2- and 3-byte needles), the one fewest of the field's needles hold (the field's needles are the best
 //! guess at what its values hold: `.exe` is in thousands of them, and in most values). The
 //! value's every 4-byte window is hashed into a bitmap of the filed grams; only where a bit is
 //! set is the gram looked up, and its needles compared in place, with their anchoring (a prefix
@@ -26,6 +26,7 @@ enum Anchor {
 pub(super) struct Literals {
     grams4: Grams<4>,
     grams3: Grams<3>,
+    grams2: Grams<2>,
 }
 
 /// Gathers a field's needles: per (text, anchoring), the needle ids it stands for.
@@ -35,7 +36,7 @@ pub(super) struct LiteralsBuild {
 }
 
 /// The shortest needle a gram filter finds.
-const MIN_LEN: usize = 3;
+const MIN_LEN: usize = 2;
 
 impl LiteralsBuild {
     /// Whether a needle of this text can be added (the generator emits no shorter prefix,
@@ -70,13 +71,17 @@ impl LiteralsBuild {
     }
 
     pub(super) fn finish(self) -> Literals {
-        let (long, short): (Vec<_>, Vec<_>) = self
-            .needles
-            .into_iter()
-            .partition(|((t, _), _)| t.len() >= 4);
+        let by_len = |q: usize| -> Vec<_> {
+            self.needles
+                .iter()
+                .filter(|((t, _), _)| t.len().min(4) == q)
+                .map(|(k, ids)| (*k, ids.clone()))
+                .collect()
+        };
         Literals {
-            grams4: Grams::new(long),
-            grams3: Grams::new(short),
+            grams4: Grams::new(by_len(4)),
+            grams3: Grams::new(by_len(3)),
+            grams2: Grams::new(by_len(2)),
         }
     }
 }
@@ -88,6 +93,7 @@ impl Literals {
     pub(super) fn scan(&self, v: &[u8], hit: &mut impl FnMut(u32)) {
         self.grams4.scan(v, hit);
         self.grams3.scan(v, hit);
+        self.grams2.scan(v, hit);
     }
 }
 
@@ -249,7 +255,7 @@ impl<const Q: usize> Grams<Q> {
     }
 }
 
-/// The `Q` bytes at `at` as a number (`Q` is 3 or 4).
+/// The `Q` bytes at `at` as a number (`Q` is 2, 3 or 4).
 #[inline(always)]
 fn gram<const Q: usize>(b: &[u8], at: usize) -> u32 {
     let mut g = [0u8; 4];
@@ -396,7 +402,7 @@ mod tests {
         for round in 0..300 {
             let mut needles: Vec<(K, &'static str, u32)> = Vec::new();
             for id in 0..(1 + next(40)) as u32 {
-                let len = 3 + next(6) as usize;
+                let len = 2 + next(7) as usize;
                 let text: String = (0..len)
                     .map(|_| alphabet[next(alphabet.len() as u64) as usize] as char)
                     .collect();

@@ -376,7 +376,7 @@ fn fixture_rules_get_gates_too() {
 static SHORT: RuleInfo = info("short");
 
 fn m_short(ev: &Event) -> bool {
-    any_cmd(ev, "ab")
+    any_cmd(ev, "a")
 }
 
 /// A set whose only rule is gated by a needle too short for the matchers.
@@ -385,14 +385,14 @@ static SHORT_SET: RuleSet = RuleSet {
         info: &SHORT,
         matches: m_short,
         prefilter: &NO_PREFILTER,
-        gate: &needle(Some(CMD), NeedleKind::Contains, "ab"),
+        gate: &needle(Some(CMD), NeedleKind::Contains, "a"),
     }],
     fields_raw: &FIELDS,
     fields_ecs: &FIELDS,
     needles: &[&NeedleTable {
         fields: &[FieldNeedles {
             field: Some(CMD),
-            needles: &[(NeedleKind::Contains, "ab", &[&SHORT])],
+            needles: &[(NeedleKind::Contains, "a", &[&SHORT])],
         }],
     }],
 };

@@ -10,6 +10,7 @@ mod rules;
 
 use crate::alert::AlertFormat;
 use crate::detector::{self, JsonRouting, Options};
+use crate::gates::Gating;
 use crate::input::Format;
 use crate::{scan, serve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -113,7 +114,7 @@ struct OutputArgs {
 }
 
 impl OutputArgs {
-    fn options(&self, json_routing: JsonRouting, full_parse: bool, gates: bool) -> Options {
+    fn options(&self, json_routing: JsonRouting, full_parse: bool, gates: Gating) -> Options {
         Options {
             alert_format: match self.alert_format {
                 AlertFormatArg::Default => AlertFormat::Default,
@@ -125,6 +126,14 @@ impl OutputArgs {
             gates,
         }
     }
+}
+
+/// `--gates`.
+#[derive(Clone, Copy, ValueEnum)]
+enum GatesArg {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -204,10 +213,14 @@ struct ScanArgs {
     /// (implies --strict and --no-gates).
     #[arg(long)]
     reference: bool,
-    /// Evaluate every rule routed to an event, not only those whose gates (the literals the
-    /// rule set compiler found every match of a rule holds) the event's fields hold. Slower;
-    /// the alerts are the same.
-    #[arg(long)]
+    /// Whether a log source's rules are evaluated only on the events whose fields hold their
+    /// gates (the literals the rule set compiler found every match of a rule holds): `auto`
+    /// gates sources of 48 rules or more, where the scan pays; the alerts are the same either
+    /// way
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    gates: GatesArg,
+    /// The same as `--gates off`: every rule routed to an event is evaluated
+    #[arg(long, conflicts_with = "gates")]
     no_gates: bool,
     #[command(flatten)]
     output: OutputArgs,
@@ -350,9 +363,15 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
         (None, Some(fixed)) => JsonRouting::Fixed(fixed),
         (None, None) => JsonRouting::Recognise,
     };
-    let options = args
-        .output
-        .options(json_routing, args.reference, !args.no_gates);
+    let options = args.output.options(
+        json_routing,
+        args.reference,
+        match (args.no_gates, args.gates) {
+            (true, _) | (_, GatesArg::Off) => Gating::Off,
+            (_, GatesArg::On) => Gating::On,
+            (_, GatesArg::Auto) => Gating::Auto,
+        },
+    );
     Ok(scan::Config {
         files: args.files,
         format: args.input_format.format(),
@@ -370,7 +389,7 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
 fn serve_config(args: ServeArgs) -> Result<serve::Config, ExitCode> {
     let options = args
         .output
-        .options(JsonRouting::Fixed(NO_LOGSOURCE), false, true);
+        .options(JsonRouting::Fixed(NO_LOGSOURCE), false, Gating::Auto);
     Ok(serve::Config {
         listen: args.listen,
         tls: args.tls_cert.zip(args.tls_key),

@@ -16,7 +16,7 @@ pub use route::{
 };
 
 use crate::alert::{self, AlertFormat, Location};
-use crate::gates::{Gates, Scratch};
+use crate::gates::{Gates, Gating, Scratch};
 use crate::input::{Decoded, Decoder, InputError, Item, Source, AUDIT_LOGSOURCE};
 use sigma_runtime::{FieldTable, LogSource, RuleSet, Shape};
 use std::cell::RefCell;
@@ -36,9 +36,9 @@ pub struct Options {
     /// read, and evaluate every routed rule on every event: the slow reference path the fast
     /// one is checked against.
     pub full_parse: bool,
-    /// Evaluate only the rules whose gates an event's fields hold ([`crate::gates`]); off,
-    /// every routed rule runs on every event. Ignored (off) with `full_parse`.
-    pub gates: bool,
+    /// Whether only the rules whose gates an event's fields hold are evaluated
+    /// ([`crate::gates`]); off, every routed rule runs on every event. Off with `full_parse`.
+    pub gates: Gating,
 }
 
 impl Default for Options {
@@ -52,7 +52,7 @@ impl Default for Options {
                 service: "",
             }),
             full_parse: false,
-            gates: true,
+            gates: Gating::Auto,
         }
     }
 }
@@ -99,14 +99,12 @@ impl Detector {
     /// A detector over the rule set `set`.
     pub fn new(set: &'static RuleSet, options: Options) -> Detector {
         let rules = set.rules;
-        let gated = options.gates && !options.full_parse;
-        let gates = |list: Vec<usize>| {
-            if gated {
-                Gates::new(set, list)
-            } else {
-                Gates::ungated(list)
-            }
+        let gated = if options.full_parse {
+            Gating::Off
+        } else {
+            options.gates
         };
+        let gates = |list: Vec<usize>| Gates::build(set, list, gated);
         let route = |ls: &LogSource| -> Vec<usize> {
             (0..rules.len())
                 .filter(|&i| applies(&rules[i].info.logsource, ls))

@@ -9,7 +9,7 @@
 //! cache: the rules of each distinct source are listed once.
 
 pub use super::source::EventSource;
-use crate::gates::Gates;
+use crate::gates::{Gates, Gating};
 use sigma_runtime::{Event, FieldPath, LogSource, RuleSet};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -131,14 +131,14 @@ pub struct Router {
     set: &'static RuleSet,
     per_event: PerEvent,
     /// Whether each source's rules get gates ([`Gates::new`]) or run on every event.
-    gated: bool,
+    gated: Gating,
     cache: RwLock<HashMap<EventSource, Arc<Gates>>>,
 }
 
 impl Router {
     /// A router over the rules of `set`; `None` when every event gets the same rules
-    /// (`Fixed`). With `gated`, the rules of each source are compiled with their gates.
-    pub fn new(set: &'static RuleSet, routing: JsonRouting, gated: bool) -> Option<Router> {
+    /// (`Fixed`). The rules of each source are gated as `gated` says.
+    pub fn new(set: &'static RuleSet, routing: JsonRouting, gated: Gating) -> Option<Router> {
         let per_event = match routing {
             JsonRouting::Fixed(_) => return None,
             JsonRouting::Fields { fields, fixed } => PerEvent::Fields { fields, fixed },
@@ -204,11 +204,7 @@ impl Router {
         let rules: Vec<usize> = (0..rules.len())
             .filter(|&i| source.admits(&rules[i].info.logsource))
             .collect();
-        let rules = Arc::new(if self.gated {
-            Gates::new(self.set, rules)
-        } else {
-            Gates::ungated(rules)
-        });
+        let rules = Arc::new(Gates::build(self.set, rules, self.gated));
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() < CACHE_LIMIT {
             cache.insert(source, rules.clone());
@@ -363,7 +359,7 @@ mod routing_tests {
                 fields,
                 fixed: parse_logsource("service=edr").unwrap(),
             },
-            true,
+            Gating::On,
         )
         .unwrap();
         let event = Event::parse(r#"{"os":"windows","kind":"process_creation"}"#).unwrap();
@@ -381,6 +377,11 @@ mod routing_tests {
         assert_eq!(rules.rules(), [windows]);
         // The same source again comes from the cache, with the same rules.
         assert!(Arc::ptr_eq(&rules, &router.rules_for(&event)));
-        assert!(Router::new(&fixtures::RULES, JsonRouting::Fixed(ls("", "", "")), true).is_none());
+        assert!(Router::new(
+            &fixtures::RULES,
+            JsonRouting::Fixed(ls("", "", "")),
+            Gating::On
+        )
+        .is_none());
     }
 }

@@ -91,9 +91,33 @@ impl Literals {
     /// than once).
     #[inline]
     pub(super) fn scan(&self, v: &[u8], hit: &mut impl FnMut(u32)) {
-        self.grams4.scan(v, hit);
-        self.grams3.scan(v, hit);
-        self.grams2.scan(v, hit);
+        let (two, three) = (!self.grams2.is_empty(), !self.grams3.is_empty());
+        if !two && !three {
+            self.grams4.scan(v, hit);
+            return;
+        }
+        // One pass for every gram length: each window's 4 bytes (fewer at the end, padded
+        // with zeros) give the 2-, 3- and 4-byte grams starting there.
+        let four = !self.grams4.is_empty();
+        for i in 0..v.len() {
+            let left = v.len() - i;
+            let g = if left >= 4 {
+                gram::<4>(v, i)
+            } else {
+                let mut w = [0u8; 4];
+                w[..left].copy_from_slice(&v[i..]);
+                u32::from_le_bytes(w)
+            };
+            if four && left >= 4 {
+                self.grams4.test(g, v, i, hit);
+            }
+            if three && left >= 3 {
+                self.grams3.test(g & 0xff_ffff, v, i, hit);
+            }
+            if two && left >= 2 {
+                self.grams2.test(g & 0xffff, v, i, hit);
+            }
+        }
     }
 }
 
@@ -206,18 +230,27 @@ impl<const Q: usize> Grams<Q> {
         g
     }
 
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     #[inline]
     fn scan(&self, v: &[u8], hit: &mut impl FnMut(u32)) {
         if self.entries.is_empty() {
             return;
         }
         for (i, w) in v.windows(Q).enumerate() {
-            let gram = gram::<Q>(w, 0);
-            let h = mix(gram);
-            let bit = (h >> self.bitmap_shift) as usize;
-            if self.bitmap[bit / 64] & (1 << (bit % 64)) != 0 {
-                self.probe(gram, h, v, i, hit);
-            }
+            self.test(gram::<Q>(w, 0), v, i, hit);
+        }
+    }
+
+    /// The needles whose gram is `gram`, sitting at `at` in `v`.
+    #[inline(always)]
+    fn test(&self, gram: u32, v: &[u8], at: usize, hit: &mut impl FnMut(u32)) {
+        let h = mix(gram);
+        let bit = (h >> self.bitmap_shift) as usize;
+        if self.bitmap[bit / 64] & (1 << (bit % 64)) != 0 {
+            self.probe(gram, h, v, at, hit);
         }
     }
 

@@ -28,6 +28,25 @@ type FastHash = std::hash::BuildHasherDefault<literals::WordHasher>;
 /// A needle's identity: its field's raw name (`None` for keywords), kind and folded text.
 type Key<'a> = (Option<&'static str>, NeedleKind, &'a str);
 
+/// When the rules of a log source are evaluated through their gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Gating {
+    /// For sources with at least [`AUTO_MIN_RULES`] rules.
+    #[default]
+    Auto,
+    /// Always.
+    On,
+    /// Never: every routed rule is evaluated on every event.
+    Off,
+}
+
+/// The fewest rules a log source's list must have for [`Gating::Auto`] to gate them. Scanning
+/// every field an event's rules read costs about what evaluating a few dozen rules that a
+/// byte prefilter and the required-field check already sifted does: on the Kubernetes pack
+/// (17 rules, 1,000,000 audit events) gates made a pass 1.43 s -> 1.80 s, while on the SigmaHQ
+/// corpus (58 to 1,421 rules per source) they make it several times faster.
+pub const AUTO_MIN_RULES: usize = 48;
+
 /// The rules routed to one log source, with the matchers that pick, per event, those to run.
 #[derive(Debug)]
 pub struct Gates {
@@ -93,6 +112,20 @@ impl Gates {
             rules,
             users: Vec::new(),
             fields: Vec::new(),
+        }
+    }
+
+    /// The rules `rules` (indices into `set.rules`, in rule order), gated as `mode` says.
+    pub fn build(set: &'static RuleSet, rules: Vec<usize>, mode: Gating) -> Gates {
+        let gated = match mode {
+            Gating::On => true,
+            Gating::Off => false,
+            Gating::Auto => rules.len() >= AUTO_MIN_RULES,
+        };
+        if gated {
+            Gates::new(set, rules)
+        } else {
+            Gates::ungated(rules)
         }
     }
 

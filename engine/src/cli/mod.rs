@@ -215,8 +215,8 @@ struct ScanArgs {
     reference: bool,
     /// Whether a log source's rules are evaluated only on the events whose fields hold their
     /// gates (the literals the rule set compiler found every match of a rule holds): `auto`
-    /// gates sources of 48 rules or more, where the scan pays; the alerts are the same either
-    /// way
+    /// gates json events routed one by one, and other sources of 24 rules or 256 needles or
+    /// more, where the scan pays; the alerts are the same either way
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     gates: GatesArg,
     /// The same as `--gates off`: every rule routed to an event is evaluated

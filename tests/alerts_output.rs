@@ -209,27 +209,28 @@ fn alerts_stats_table_per_rule() {
     if common::other_rule_set() {
         return;
     }
-    let out = run(&["scan", "--stats", &example()], b"");
-    let err = stderr(&out);
-    let row = err
-        .lines()
-        .find(|l| l.starts_with(RULES[0].info.id))
-        .unwrap_or_else(|| panic!("no row for the rule:\n{err}"));
-    let cols: Vec<&str> = row.split_whitespace().collect();
+    // The flagship's row of `--stats` (with `extra` flags): its columns, and all of stderr.
+    let file = example();
+    let stats = |extra: &[&str]| {
+        let out = run(&[&["scan", "--stats"][..], extra, &[&file]].concat(), b"");
+        let err = stderr(&out);
+        let row = err
+            .lines()
+            .find(|l| l.starts_with(RULES[0].info.id))
+            .unwrap_or_else(|| panic!("no row for the rule:\n{err}"))
+            .to_owned();
+        let cols: Vec<String> = row.split_whitespace().map(str::to_owned).collect();
+        (cols, err)
+    };
     // 8 lines; the one without the rule's prefilter literal is never evaluated, nor the one
     // (a `RequestReceived` stage) without the decision annotation, a field the rule needs.
     // One rule is too few for gates by default (`--gates auto`).
-    assert_eq!(&cols[1..4], ["6", "4", "0"], "{row}");
+    let (cols, _) = stats(&[]);
+    assert_eq!(&cols[1..4], ["6", "4", "0"], "{cols:?}");
     // With gates, not the one whose decision is `forbid` either: it fails the rule's gate
     // (`allow`).
-    let out = run(&["scan", "--stats", "--gates", "on", &example()], b"");
-    let err = stderr(&out);
-    let row = err
-        .lines()
-        .find(|l| l.starts_with(RULES[0].info.id))
-        .unwrap_or_else(|| panic!("no row for the rule:\n{err}"));
-    let cols: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(&cols[1..4], ["5", "4", "0"], "{row}");
+    let (cols, err) = stats(&["--gates", "on"]);
+    assert_eq!(&cols[1..4], ["5", "4", "0"], "{cols:?}");
     assert!(err.lines().next().unwrap().contains("evaluated"), "{err}");
     assert!(err
         .lines()

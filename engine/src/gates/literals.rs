@@ -1,8 +1,8 @@
 //! One field's prefix, suffix and contains needles, found in a folded value in one pass by a
 //! *gram filter*: each needle is filed under one of its 4-byte substrings (its whole text for
-//! 2- and 3-byte needles), the one fewest of the field's needles hold (the field's needles are the best
-//! guess at what its values hold: `.exe` is in thousands of them, and in most values). The
-//! value's every 4-byte window is hashed into a bitmap of the filed grams; only where a bit is
+//! 2- and 3-byte needles), the one fewest of the field's needles hold (the field's needles are
+//! the best guess at what its values hold: `.exe` is in thousands of them, and in most
+//! values). The value's every 4-byte window is hashed into a bitmap of the filed grams; only where a bit is
 //! set is the gram looked up, and its needles compared in place, with their anchoring (a prefix
 //! must start the value, a suffix end it).
 //!
@@ -71,17 +71,16 @@ impl LiteralsBuild {
     }
 
     pub(super) fn finish(self) -> Literals {
-        let by_len = |q: usize| -> Vec<_> {
-            self.needles
-                .iter()
-                .filter(|((t, _), _)| t.len().min(4) == q)
-                .map(|(k, ids)| (*k, ids.clone()))
-                .collect()
-        };
+        // 4 bytes or more, 3, 2: each length its own table.
+        let mut by_len: [Vec<_>; 3] = Default::default();
+        for (key, ids) in self.needles {
+            by_len[4 - key.0.len().min(4)].push((key, ids));
+        }
+        let [four, three, two] = by_len;
         Literals {
-            grams4: Grams::new(by_len(4)),
-            grams3: Grams::new(by_len(3)),
-            grams2: Grams::new(by_len(2)),
+            grams4: Grams::new(four),
+            grams3: Grams::new(three),
+            grams2: Grams::new(two),
         }
     }
 }

@@ -3,9 +3,9 @@
 //! and scanned once, and only the rules whose gates hold are evaluated.
 //!
 //! Built at start-up (and per distinct log source of `json` events, when first seen) from the
-//! generated [`NeedleTable`]s: per field, a hash table for exact needles, and tries and a gram
-//! filter for prefix, suffix and contains ones (`literals.rs`; every needle a value holds is
-//! found, one inside another too). A rule is a candidate when its
+//! generated [`NeedleTable`]s: per field, a hash table for exact needles, and a gram filter for
+//! prefix, suffix and contains ones (`literals.rs`; every needle a value holds is found, one
+//! inside another too). A rule is a candidate when its
 //! gate holds over the needles found; rules gated by nothing always are. Candidates come out in
 //! rule order, so alerts keep their order. See `docs/rule-set-compilation.md`.
 

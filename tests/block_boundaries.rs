@@ -1,6 +1,6 @@
 //! `detect scan` reads ~1 MiB blocks of whole lines: line numbers, alerts and counts must not
 //! depend on where the blocks are cut, on lines longer than a block, on the thread count or on
-//! how the input arrives (file or stdin).
+//! how the input arrives (a file mapped or read, or stdin).
 
 mod common;
 
@@ -46,9 +46,9 @@ fn input() -> Input {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let (mut bytes, mut alerts, mut candidates) = (Vec::new(), Vec::new(), 0);
     let mut line = 0;
-    // About 6 MiB: several blocks, each cut somewhere else in a line, and three lines longer
-    // than a block.
-    while bytes.len() < 6 << 20 {
+    // About 20 MiB: many blocks, each cut somewhere else in a line, lines longer than a
+    // block, and more than one step of a mapped file's pages mapped in and released.
+    while bytes.len() < 20 << 20 {
         line += 1;
         let pad = match rng.below(400) {
             0 => (1 << 20) + rng.below(1 << 20) as usize,
@@ -153,9 +153,11 @@ fn line_numbers_and_counts_do_not_depend_on_block_cuts() {
         ", {} lines skipped by the prefilter",
         input.lines - input.candidates
     );
-    let runs: [(&[&str], bool); 5] = [
+    let runs: [(&[&str], bool); 7] = [
         (&["--threads", "1", file], false),
         (&["--threads", "2", file], false),
+        (&["--threads", "1", "--no-mmap", file], false),
+        (&["--threads", "2", "--no-mmap", file], false),
         (&["--threads", "3", "-"], true),
         (&["--threads", "1", "-"], true),
         (&["--threads", "2", "--strict", file], false),

@@ -208,6 +208,11 @@ struct ScanArgs {
     /// default lines the byte prefilter rules out (no rule can match them) are not parsed.
     #[arg(long)]
     strict: bool,
+    /// Read files with read(2) instead of mapping them into memory (mapping saves a copy;
+    /// a mapped file truncated while it is scanned reads as NUL bytes past its new end, which
+    /// is reported)
+    #[arg(long)]
+    no_mmap: bool,
     /// The slow reference path, for checking the fast one: no prefilter, one thread, every
     /// event parsed fully into a JSON tree, every routed rule evaluated on every event
     /// (implies --strict and --no-gates).
@@ -380,6 +385,7 @@ fn scan_config(args: ScanArgs) -> Result<scan::Config, ExitCode> {
         progress: !args.no_progress,
         threads: args.threads,
         strict: args.strict,
+        no_mmap: args.no_mmap,
         output: args.output.output,
         stats: args.output.stats,
         options,

@@ -17,7 +17,8 @@ use std::arch::x86_64::{
     __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_cmpeq_epi8,
     _mm256_extract_epi64, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
     _mm256_sad_epu8, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
-    _mm256_srli_epi16, _mm256_sub_epi8, _mm256_testz_si256, _mm_loadu_si128,
+    _mm256_srli_epi16, _mm256_sub_epi8, _mm256_testz_si256, _mm_loadu_si128, _mm_prefetch,
+    _MM_HINT_T0,
 };
 
 /// What each 32 bytes are compared with: newlines, `\u`, with `PAIR` the single
@@ -206,6 +207,9 @@ impl Newlines {
     }
 }
 
+/// How far ahead of the bytes compared the hot loop asks for memory.
+const PREFETCH: usize = 1024;
+
 /// The hot loop: from `i` on, counts newlines 64 bytes at a time up to the first round
 /// that flags a position (or holds `pending`); returns that round's offset with its
 /// newline and flag bits (its newlines not counted), or where the block ends for it.
@@ -228,6 +232,8 @@ unsafe fn next_round<const PAIR: bool, const G: usize>(
         // SAFETY: `i + 64 + reach <= block.len()` (the loop condition), so `i` is within
         // `block` and the offset stays in its allocation.
         let p = unsafe { block.as_ptr().add(i) };
+        // A hint only: prefetching never faults, whatever the address.
+        _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PREFETCH).cast());
         // SAFETY: the CPU has AVX2 (this function's contract), and
         // `p..p + 32 + k.reach()` is `i..i + 32 + reach`, inside `block` since
         // `reach == k.reach()` (the contract) and `i + 64 + reach <= block.len()`.

@@ -6,6 +6,7 @@ mod blocks;
 mod evaluate;
 mod follow;
 mod inputs;
+mod mapped;
 mod pipeline;
 
 use crate::detector::{Counts, Detector, Options};
@@ -14,6 +15,7 @@ use crate::prefilter::LineFilter;
 use evaluate::Evaluator;
 use follow::{stop_on_signal, Followed};
 use inputs::{expand, is_gzip, progress_bar, reader, Input};
+use mapped::Mapped;
 use pipeline::{Failure, Scanner};
 use sigma_runtime::{RuleSet, Shape};
 use std::ffi::OsString;
@@ -41,6 +43,8 @@ pub struct Config {
     pub threads: Option<usize>,
     /// Parse every line (no byte prefilter), so that every bad line is reported.
     pub strict: bool,
+    /// Read files instead of mapping them into memory.
+    pub no_mmap: bool,
     /// Append alerts to this file instead of writing them to stdout.
     pub output: Option<PathBuf>,
     /// Print the per-rule table at the end.
@@ -138,6 +142,21 @@ pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
             }
             Input::File { name, path } => {
                 let result = match File::open(&path) {
+                    // Mapped: no progress bar (it counts bytes read) and no gzip.
+                    Ok(f) if !config.no_mmap && sc.progress.is_none() && !is_gzip(&path) => {
+                        match Mapped::new(&f) {
+                            Some(map) => sc.mapped(&name, &map).and_then(|()| {
+                                if map.lost_pages() {
+                                    Err(Failure::Read(mapped::shrank()))
+                                } else {
+                                    Ok(())
+                                }
+                            }),
+                            None => reader(f)
+                                .map_err(Failure::Read)
+                                .and_then(|r| sc.stream(&name, r)),
+                        }
+                    }
                     Ok(f) => {
                         let r: Box<dyn Read + Send> = match &sc.progress {
                             Some(pb) => Box::new(pb.wrap_read(f)),

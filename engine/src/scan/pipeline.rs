@@ -3,6 +3,7 @@
 
 use super::blocks::Blocks;
 use super::evaluate::Evaluator;
+use super::mapped::Mapped;
 use crate::detector::{Batch, Counts};
 use crate::prefilter::line_count;
 use indicatif::ProgressBar;
@@ -67,16 +68,25 @@ impl Scanner<'_> {
         name: &str,
         mut input: impl BufRead + Send,
     ) -> Result<(), Failure> {
-        let mut blocks = Blocks {
-            input: &mut input,
-            carry: Vec::new(),
-            eof: false,
+        self.blocks(name, Blocks::read(&mut input))
+    }
+
+    /// Scans a mapped file, as `stream` does a stream.
+    pub(super) fn mapped(&mut self, name: &str, map: &Mapped) -> Result<(), Failure> {
+        let in_flight = if self.threads <= 1 {
+            1
+        } else {
+            window(self.threads) as usize
         };
+        self.blocks(name, Blocks::mapped(map, in_flight))
+    }
+
+    fn blocks(&mut self, name: &str, mut blocks: Blocks<'_>) -> Result<(), Failure> {
         if self.threads <= 1 {
             let mut next_line = 1u64;
             let mut buf = Vec::new();
-            while let Some(range) = blocks.next(&mut buf).map_err(Failure::Read)? {
-                let (p, lines) = self.ev.block(name, next_line, &buf[range]);
+            while let Some(block) = blocks.next(&mut buf).map_err(Failure::Read)? {
+                let (p, lines) = self.ev.block(name, next_line, block.bytes(&buf));
                 next_line += lines;
                 self.emit(p).map_err(Failure::Write)?;
             }
@@ -88,8 +98,7 @@ impl Scanner<'_> {
         // `threads` workers keep `threads` cores busy.
         let ev = self.ev;
         let threads = self.threads;
-        // How far reading may run ahead of writing, in blocks.
-        let window = threads as u64 * 4;
+        let window = window(threads);
         let shared = Mutex::new(Reading {
             blocks,
             next_seq: 0,
@@ -106,7 +115,7 @@ impl Scanner<'_> {
                 scope.spawn(move || {
                     let mut buf = Vec::new();
                     loop {
-                        let (seq, first, range) = {
+                        let (seq, first, block) = {
                             let mut r = shared.lock().unwrap_or_else(|e| e.into_inner());
                             while r.next_seq >= r.written + window && !stop.load(Ordering::Relaxed)
                             {
@@ -116,11 +125,11 @@ impl Scanner<'_> {
                                 return;
                             }
                             match r.blocks.next(&mut buf) {
-                                Ok(Some(range)) => {
+                                Ok(Some(block)) => {
                                     let (seq, first) = (r.next_seq, r.next_line);
                                     r.next_seq += 1;
-                                    r.next_line += line_count(&buf[range.clone()]);
-                                    (seq, first, range)
+                                    r.next_line += line_count(block.bytes(&buf));
+                                    (seq, first, block)
                                 }
                                 Ok(None) => return,
                                 Err(e) => {
@@ -130,7 +139,7 @@ impl Scanner<'_> {
                             }
                         };
                         // The block's lines are numbered already.
-                        let (p, _) = ev.block(name, first, &buf[range]);
+                        let (p, _) = ev.block(name, first, block.bytes(&buf));
                         if done_tx.send((seq, p)).is_err() {
                             return;
                         }
@@ -168,6 +177,12 @@ impl Scanner<'_> {
             }
         })
     }
+}
+
+/// How far reading may run ahead of writing on `threads` workers, in blocks: no more blocks
+/// than this are in use at a time.
+fn window(threads: usize) -> u64 {
+    threads as u64 * 4
 }
 
 /// The reading side of a multi-threaded scan, shared by the workers under a lock.

@@ -243,7 +243,7 @@ impl Detector {
             (_, source) => self.gates(source),
         };
         SCRATCH.with_borrow_mut(|(scratch, picked)| {
-            gates.candidates(&decoded.event, scratch, picked);
+            gates.candidates(&decoded.event, &decoded.original, scratch, picked);
             for &p in picked.iter() {
                 let i = gates.rules()[p as usize];
                 if candidates.is_some_and(|c| c[i / 64] & (1 << (i % 64)) == 0) {

@@ -65,6 +65,11 @@ impl LiteralsBuild {
         self.needles.entry((text, anchor)).or_default().push(id);
     }
 
+    /// The needles' texts.
+    pub(super) fn texts(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.needles.keys().map(|&(text, _)| text)
+    }
+
     /// Whether no needle was added.
     pub(super) fn is_empty(&self) -> bool {
         self.needles.is_empty()

@@ -10,6 +10,7 @@
 //! rule order, so alerts keep their order. See `docs/rule-set-compilation.md`.
 
 mod literals;
+mod raw;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,7 @@ mod tests;
 pub use scan::Scratch;
 
 use literals::{Literals, LiteralsBuild};
+use raw::RawCheck;
 use sigma_runtime::{FieldPath, Gate, NeedleKind, RuleInfo, RuleSet};
 use std::collections::HashMap;
 
@@ -98,6 +100,9 @@ struct FieldScan {
     exact: HashMap<Box<str>, Vec<u32>, FastHash>,
     /// Prefix, suffix and contains needles, when the field has any.
     literals: Option<Literals>,
+    /// For keywords: the search of the event's JSON text that rules out most events before
+    /// their every value is scanned (`None` when some needle could escape it).
+    raw: Option<RawCheck>,
 }
 
 /// Builds a field's scan.
@@ -262,10 +267,21 @@ impl FieldBuild {
     }
 
     fn finish(self) -> FieldScan {
+        let raw = match self.field {
+            None => {
+                let mut texts: Vec<&str> = self.exact.keys().map(|k| &**k).collect();
+                for t in self.literals.texts() {
+                    texts.push(t);
+                }
+                RawCheck::new(texts)
+            }
+            Some(_) => None,
+        };
         FieldScan {
             field: self.field,
             exact: self.exact,
             literals: (!self.literals.is_empty()).then(|| self.literals.finish()),
+            raw,
         }
     }
 }

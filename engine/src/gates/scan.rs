@@ -14,6 +14,7 @@ pub struct Scratch {
     hits: Vec<u32>,
     touched: Vec<u32>,
     folded: String,
+    lower: Vec<u8>,
 }
 
 impl Scratch {
@@ -46,8 +47,15 @@ impl Scratch {
 
 impl Gates {
     /// Puts into `out` the positions (in [`Gates::rules`]) of the rules to evaluate on
-    /// `event`, in order: those whose gates hold, and those without one.
-    pub fn candidates(&self, event: &Event<'_>, scratch: &mut Scratch, out: &mut Vec<u32>) {
+    /// `event`, in order: those whose gates hold, and those without one. `text` is the JSON
+    /// text the event was decoded from.
+    pub fn candidates(
+        &self,
+        event: &Event<'_>,
+        text: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<u32>,
+    ) {
         out.clear();
         if self.fields.is_empty() {
             out.extend_from_slice(&self.always);
@@ -55,6 +63,13 @@ impl Gates {
         }
         scratch.start(self.users.len(), self.rules.len());
         for scan in &self.fields {
+            if scan
+                .raw
+                .as_ref()
+                .is_some_and(|r| !r.may_hold(text, &mut scratch.lower))
+            {
+                continue;
+            }
             let mut visit = |v: &str| {
                 scan_value(scan, v, scratch);
                 false

@@ -180,13 +180,13 @@ fn candidates(gates: &Gates, line: &str) -> Vec<&'static str> {
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
     let parsed = Event::parse(line).unwrap();
-    gates.candidates(&parsed, &mut scratch, &mut out);
+    gates.candidates(&parsed, line.as_bytes(), &mut scratch, &mut out);
     let ids: Vec<&'static str> = out
         .iter()
         .map(|&p| SET.rules[gates.rules()[p as usize]].info.id)
         .collect();
     let decoded = Event::decode(line.as_bytes(), sigma_runtime::Shape::Raw, &FIELDS).unwrap();
-    gates.candidates(&decoded, &mut scratch, &mut out);
+    gates.candidates(&decoded, line.as_bytes(), &mut scratch, &mut out);
     let again: Vec<&'static str> = out
         .iter()
         .map(|&p| SET.rules[gates.rules()[p as usize]].info.id)
@@ -281,6 +281,14 @@ fn keywords_scan_every_value() {
         ["keyword"]
     );
     assert_eq!(candidates(&g, r#"{"a":7}"#), Vec::<&str>::new());
+    // The search of the JSON text before the values: escapes that hide a letter, or the
+    // needle in another case, still reach the value scan.
+    assert_eq!(candidates(&g, r#"{"a":"\u006eeedle"}"#), ["keyword"]);
+    assert_eq!(candidates(&g, r#"{"a":"NeEdLe"}"#), ["keyword"]);
+    assert_eq!(
+        candidates(&g, r#"{"needle":"a key, not a value"}"#),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
@@ -350,8 +358,9 @@ fn no_matching_rule_is_ever_left_out() {
             "CommandLine": [value(&mut rng), value(&mut rng)],
             "Other": value(&mut rng),
         });
+        let text = serde_json::to_vec(&ev).unwrap();
         let ev = Event::from_value(ev).unwrap();
-        g.candidates(&ev, &mut scratch, &mut out);
+        g.candidates(&ev, &text, &mut scratch, &mut out);
         for (i, rule) in SET.rules.iter().enumerate() {
             if (rule.matches)(&ev) {
                 matched += 1;
@@ -401,8 +410,9 @@ static SHORT_SET: RuleSet = RuleSet {
 fn a_needle_too_short_to_find_makes_its_rule_run_always() {
     let g = Gates::new(&SHORT_SET, vec![0]);
     assert_eq!((g.needles(), g.always_run()), (0, 1));
-    let ev = Event::parse(r#"{"CommandLine":"xaby"}"#).unwrap();
+    let line = r#"{"CommandLine":"xaby"}"#;
+    let ev = Event::parse(line).unwrap();
     let mut out = Vec::new();
-    g.candidates(&ev, &mut Scratch::default(), &mut out);
+    g.candidates(&ev, line.as_bytes(), &mut Scratch::default(), &mut out);
     assert_eq!(out, [0]);
 }

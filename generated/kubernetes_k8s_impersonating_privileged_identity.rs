@@ -211,9 +211,12 @@ fn sel_impersonation(ev: &crate::runtime::Event) -> bool {
 ///         - 'eks:*'
 /// ```
 fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
+    ev.text_is(
         IMPERSONATED_USER_USERNAME,
-        |v| v == "eks-event-service:event-controller" || v.starts_with("eks:"),
+        &[
+            crate::runtime::TextTest::Eq("eks-event-service:event-controller"),
+            crate::runtime::TextTest::Prefix("eks:"),
+        ],
     )
 }
 
@@ -224,7 +227,10 @@ fn sel_filter_eks_impersonated(ev: &crate::runtime::Event) -> bool {
 ///     annotations.authorization.k8s.io/decision|cased: 'allow'
 /// ```
 fn sel_allowed(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(ANNOTATIONS_AUTHORIZATION_K8S_IO_DECISION, |v| v == "allow")
+    ev.text_is(
+        ANNOTATIONS_AUTHORIZATION_K8S_IO_DECISION,
+        &[crate::runtime::TextTest::Eq("allow")],
+    )
 }
 
 /// Selection `verb`:
@@ -240,9 +246,13 @@ fn sel_allowed(ev: &crate::runtime::Event) -> bool {
 ///         - 'update'
 /// ```
 fn sel_verb(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
+    ev.text_is(
         VERB,
-        |v| matches!(v, "create" | "delete" | "get" | "list" | "patch" | "update"),
+        &[
+            crate::runtime::TextTest::InSorted(
+                &["create", "delete", "get", "list", "patch", "update"],
+            ),
+        ],
     )
 }
 
@@ -265,20 +275,27 @@ fn sel_verb(ev: &crate::runtime::Event) -> bool {
 ///         - 'system:serviceaccount:kube-system:*'
 /// ```
 fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
+    ev.text_is(
         IMPERSONATED_USER_USERNAME,
-        |v| {
-            matches!(
-                v, "admin" | "cluster-admin" | "kubernetes-admin" | "system:admin" |
-                "system:anonymous" | "system:apiserver" |
-                "system:kube-controller-manager" | "system:kube-proxy" |
-                "system:kube-scheduler" | "system:volume-scheduler"
-            )
-                || crate::runtime::starts_with_any(
-                    v,
-                    &["system:node:", "system:serviceaccount:kube-system:"],
-                )
-        },
+        &[
+            crate::runtime::TextTest::InSorted(
+                &[
+                    "admin",
+                    "cluster-admin",
+                    "kubernetes-admin",
+                    "system:admin",
+                    "system:anonymous",
+                    "system:apiserver",
+                    "system:kube-controller-manager",
+                    "system:kube-proxy",
+                    "system:kube-scheduler",
+                    "system:volume-scheduler",
+                ],
+            ),
+            crate::runtime::TextTest::Prefixes(
+                &["system:node:", "system:serviceaccount:kube-system:"],
+            ),
+        ],
     )
 }
 
@@ -292,9 +309,13 @@ fn sel_privileged_user(ev: &crate::runtime::Event) -> bool {
 ///         - 'system:masters'
 /// ```
 fn sel_privileged_group(ev: &crate::runtime::Event) -> bool {
-    ev.any_text(
+    ev.text_is(
         IMPERSONATED_USER_GROUPS,
-        |v| matches!(v, "cluster-admin" | "system:cluster-admins" | "system:masters"),
+        &[
+            crate::runtime::TextTest::InSorted(
+                &["cluster-admin", "system:cluster-admins", "system:masters"],
+            ),
+        ],
     )
 }
 

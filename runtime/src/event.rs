@@ -8,6 +8,7 @@
 
 use super::decode::{self, DecodeError, FieldTable, Scalar, Slots};
 use super::field::{self, FieldPath, Leaf, Num};
+use super::predicates::{LeafTest, TextTest};
 use serde_json::Value;
 
 /// One event (a JSON object), decoded once and shared by every rule.
@@ -215,6 +216,26 @@ impl<'a> Event<'a> {
             Repr::Decoded(slots, t) if std::ptr::eq(*t, table) => slots.reaches(fields),
             _ => true,
         }
+    }
+
+    /// True when the text of some value of `path` passes one of `tests` (an OR group of
+    /// simple tests, as the generator emits it).
+    #[inline]
+    pub fn text_is(&self, path: FieldPath, tests: &[TextTest]) -> bool {
+        self.any_text_dyn(path, &mut |v| tests.iter().any(|t| t.holds(v)))
+    }
+
+    /// True when some leaf of `path` passes one of `tests`.
+    #[inline]
+    pub fn leaf_is(&self, path: FieldPath, tests: &[LeafTest]) -> bool {
+        self.any_leaf_dyn(path, &mut |l| tests.iter().any(|t| t.holds(l)))
+    }
+
+    /// True when the text form of some leaf anywhere in the event passes one of `tests`
+    /// (keywords).
+    #[inline]
+    pub fn any_text_is(&self, tests: &[TextTest]) -> bool {
+        self.any_text_anywhere(|v| tests.iter().any(|t| t.holds(v)))
     }
 
     /// True when the text form of some leaf anywhere in the event satisfies `f` (keywords).

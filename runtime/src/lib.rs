@@ -28,6 +28,7 @@ mod event;
 mod field;
 mod gate;
 pub mod matchers;
+mod predicates;
 mod rule;
 mod typed;
 
@@ -39,6 +40,7 @@ pub use matchers::{
     contains_ci, ends_with_ci, eq_ci, fold, fold_char, glob, in_sorted, in_sorted_ci,
     starts_with_any, starts_with_any_ci, starts_with_ci, GlobPart,
 };
+pub use predicates::{LeafTest, TextTest};
 pub use rule::{Level, LogSource, Prefilter, Rule, RuleInfo, RuleSet};
 pub use typed::{
     field_ref, in_cidr_v4, in_cidr_v6, num_cmp, time_part, CompareOp, RefMode, Regex, TimePart,

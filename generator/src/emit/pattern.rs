@@ -61,7 +61,18 @@ fn alternatives(
         .filter_map(|p| text_test(p, consts))
         .collect();
     let mut out = Vec::new();
-    if !text.is_empty() {
+    // A group of simple tests is a constant slice handed to the runtime: no closure.
+    let simple: Option<Vec<TokenStream>> = patterns
+        .iter()
+        .filter(|p| is_text_test(p))
+        .map(simple_text_test)
+        .collect();
+    if let (false, Some(simple)) = (text.is_empty(), simple) {
+        out.push(match field {
+            Some(f) => quote!(ev.text_is(#f, &[#(#simple),*])),
+            None => quote!(ev.any_text_is(&[#(#simple),*])),
+        });
+    } else if !text.is_empty() {
         // A lone `*` accepts any text, which makes the other text tests moot.
         let any = patterns
             .iter()
@@ -77,9 +88,18 @@ fn alternatives(
         });
     }
     let leaf: Vec<TokenStream> = patterns.iter().filter_map(leaf_test).collect();
-    if let (false, Some(f)) = (leaf.is_empty(), field) {
-        let body = join_or(leaf);
-        out.push(quote!(ev.any_leaf(#f, |l| #body)));
+    let simple: Option<Vec<TokenStream>> = patterns
+        .iter()
+        .filter(|p| leaf_test(p).is_some())
+        .map(simple_leaf_test)
+        .collect();
+    match (leaf.is_empty(), field, simple) {
+        (false, Some(f), Some(simple)) => out.push(quote!(ev.leaf_is(#f, &[#(#simple),*]))),
+        (false, Some(f), None) => {
+            let body = join_or(leaf);
+            out.push(quote!(ev.any_leaf(#f, |l| #body)));
+        }
+        _ => {}
     }
     if let Some(f) = field {
         for p in patterns {
@@ -100,6 +120,63 @@ fn alternatives(
         }
     }
     out
+}
+
+/// Whether `p` is a test on text (see [`text_test`]).
+fn is_text_test(p: &Pattern) -> bool {
+    !matches!(
+        p,
+        Pattern::Num { .. }
+            | Pattern::Bool(_)
+            | Pattern::Null
+            | Pattern::Compare { .. }
+            | Pattern::FieldRef { .. }
+    )
+}
+
+/// A text test as a `TextTest` constant, when it is one of the simple kinds.
+fn simple_text_test(p: &Pattern) -> Option<TokenStream> {
+    let (kind, arg) = match p {
+        Pattern::Str(s, case) => {
+            let ci = *case == Case::Insensitive;
+            let (kind, n) = match s {
+                StrPattern::Exact(n) => (if ci { "EqCi" } else { "Eq" }, n),
+                StrPattern::Prefix(n) => (if ci { "PrefixCi" } else { "Prefix" }, n),
+                StrPattern::Suffix(n) => (if ci { "SuffixCi" } else { "Suffix" }, n),
+                StrPattern::Contains(n) => (if ci { "ContainsCi" } else { "Contains" }, n),
+                StrPattern::Any | StrPattern::Glob(_) => return None,
+            };
+            (kind, quote!(#n))
+        }
+        Pattern::OneOf(set, case) => {
+            let items = set.iter();
+            let kind = match case {
+                Case::Insensitive => "InSortedCi",
+                Case::Sensitive => "InSorted",
+            };
+            (kind, quote!(&[#(#items),*]))
+        }
+        Pattern::Prefixes(set, case) => {
+            let items = set.iter();
+            let kind = match case {
+                Case::Insensitive => "PrefixesCi",
+                Case::Sensitive => "Prefixes",
+            };
+            (kind, quote!(&[#(#items),*]))
+        }
+        _ => return None,
+    };
+    let kind = Ident::new(kind, proc_macro2::Span::call_site());
+    Some(quote!(crate::runtime::TextTest::#kind(#arg)))
+}
+
+/// A leaf test as a `LeafTest` constant, when it is one of the simple kinds.
+fn simple_leaf_test(p: &Pattern) -> Option<TokenStream> {
+    Some(match p {
+        Pattern::Num { value, text } => quote!(crate::runtime::LeafTest::Num(#value, #text)),
+        Pattern::Bool(b) => quote!(crate::runtime::LeafTest::Bool(#b)),
+        _ => return None,
+    })
 }
 
 fn join_or(items: Vec<TokenStream>) -> TokenStream {

@@ -368,22 +368,27 @@ impl Lowerer<'_> {
     }
 }
 
-/// `<n><unit>` with units s, m, h, d (spec) and w, M, y (pySigma) → seconds; `None` unless > 0.
+/// `<n><unit>` with units s, m, h, d (spec) and w, M, y (pySigma 2.0.1's seconds: a month is
+/// 2,629,746 s, a year 31,556,952 s) → seconds; `None` unless it is digits then a unit and > 0
+/// (pySigma's `[0-9]+[smhdwMy]`, matched whole).
 fn timespan_seconds(t: &str) -> Option<u64> {
-    let t = t.trim();
     let unit = t.chars().last()?;
-    let n: u64 = t[..t.len() - unit.len_utf8()].parse().ok()?;
-    let secs = match unit {
-        's' => 1.0,
-        'm' => 60.0,
-        'h' => 3600.0,
-        'd' => 86_400.0,
-        'w' => 7.0 * 86_400.0,
-        'M' => 30.44 * 86_400.0,
-        'y' => 365.2425 * 86_400.0,
+    let digits = &t[..t.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let secs: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        'M' => 2_629_746,
+        'y' => 31_556_952,
         _ => return None,
     };
-    let total = (n as f64 * secs).round() as u64;
+    let total = n.checked_mul(secs)?;
     (total > 0).then_some(total)
 }
 
@@ -402,5 +407,9 @@ mod tests {
         assert_eq!(timespan_seconds("5x"), None);
         assert_eq!(timespan_seconds("m"), None);
         assert_eq!(timespan_seconds("-5m"), None);
+        assert_eq!(timespan_seconds("+5m"), None);
+        assert_eq!(timespan_seconds(" 5m"), None);
+        assert_eq!(timespan_seconds("1M"), Some(2_629_746));
+        assert_eq!(timespan_seconds("1y"), Some(31_556_952));
     }
 }

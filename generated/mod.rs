@@ -33,6 +33,11 @@ pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
     needles: &[&needles_product_kubernetes_category_application_service_audit::TABLE],
 };
 
+/// The correlation rules, inner ones (those another correlation reads) first.
+pub static CORRELATIONS: crate::runtime::correlation::CorrelationSet = crate::runtime::correlation::CorrelationSet {
+    correlations: &[],
+};
+
 /// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.
 pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable::new(
     &[

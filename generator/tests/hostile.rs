@@ -31,6 +31,7 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
                     "PREFILTER",
                     "GATE",
                     "RULES",
+                    "CORRELATIONS",
                     "FIELDS_RAW",
                     "FIELDS_ECS",
                     "TABLE",

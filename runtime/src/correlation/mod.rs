@@ -59,6 +59,11 @@ pub fn first_value(ev: &Event<'_>, path: FieldPath) -> Option<Val> {
     out
 }
 
+/// The first values of `paths` in `ev` (see [`first_value`]); `None` when one is missing.
+pub fn values(ev: &Event<'_>, paths: &[FieldPath]) -> Option<Vec<Val>> {
+    paths.iter().map(|p| first_value(ev, *p)).collect()
+}
+
 /// Where a match came from, for the alert's `events` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
@@ -238,7 +243,7 @@ impl std::fmt::Debug for Correlation {
 #[derive(Debug, Clone, Copy)]
 pub struct CorrelationSet {
     /// The correlations.
-    pub correlations: &'static [Correlation],
+    pub correlations: &'static [&'static Correlation],
 }
 
 impl CorrelationSet {

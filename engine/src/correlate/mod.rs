@@ -218,9 +218,9 @@ fn quiet(set: &CorrelationSet, what: Input) -> bool {
 /// What the correlator counted (`--stats`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorrCounts {
-    /// Matches of referenced rules without a parseable time.
+    /// Events matching rules that correlations read, without a parseable time.
     pub untimed: u64,
-    /// Matches later than `--max-lateness`.
+    /// Such events later than `--max-lateness`.
     pub late: u64,
     /// Matches released early from a full lateness buffer.
     pub pending_overflow: u64,
@@ -301,9 +301,14 @@ impl Correlator {
     /// match.
     pub fn feed(&mut self, hits: Vec<Hit>, out: &mut Vec<u8>, warn: &mut dyn FnMut(String)) -> u64 {
         let mut written = 0;
+        // An event feeding several correlations has one hit each (adjacent): it is counted
+        // once as untimed or late.
+        let mut previous: Option<EventRef> = None;
         for h in hits {
+            let same = previous.as_ref() == Some(&h.event);
+            previous = Some(h.event.clone());
             let Some(t) = h.time else {
-                self.counts.untimed += 1;
+                self.counts.untimed += u64::from(!same);
                 continue;
             };
             let (file, line) = (h.event.file.clone(), h.event.line);
@@ -311,7 +316,7 @@ impl Correlator {
             let pushed = self
                 .reorder
                 .push(t, h, |t, seq, h| released.push((t, seq, h)));
-            if pushed == Pushed::Late {
+            if pushed == Pushed::Late && !same {
                 self.counts.late += 1;
                 if self.counts.late == 1 {
                     warn(format!("detect: {file}:{line}: a match later than --max-lateness is not correlated (late matches are counted in --stats)"));

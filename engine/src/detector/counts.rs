@@ -85,7 +85,7 @@ impl Counts {
             self.lines,
             self.events,
             self.alerts,
-            self.from_correlations(),
+            self.correlation_note(),
             self.bad_lines
         );
         if self.bad_items > 0 {
@@ -101,7 +101,7 @@ impl Counts {
     }
 
     /// ` (N from correlations)` when correlations alerted.
-    fn from_correlations(&self) -> String {
+    fn correlation_note(&self) -> String {
         if self.correlation_alerts > 0 {
             format!(" ({} from correlations)", self.correlation_alerts)
         } else {
@@ -117,7 +117,7 @@ impl Counts {
             self.batches,
             self.events,
             self.alerts,
-            self.from_correlations(),
+            self.correlation_note(),
             self.bad_items,
             self.duplicates,
             self.rejected

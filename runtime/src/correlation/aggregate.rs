@@ -83,7 +83,7 @@ pub enum NumericKind {
 }
 
 /// `value_sum`, `value_avg`, `value_percentile`, `value_median` over the numeric values of
-/// the matches that have one. Recomputed from the window (in time order) at each evaluation,
+/// the matches that have one (no value at all: no aggregate, as SQL's `SUM` of no row). Recomputed from the window (in time order) at each evaluation,
 /// so no floating-point error accumulates as values come and go.
 #[derive(Debug, Clone, Copy)]
 pub struct Numeric(pub NumericKind);
@@ -95,7 +95,10 @@ impl Aggregate for Numeric {
     fn value(&self, entries: &VecDeque<Entry<Option<f64>>>) -> Option<f64> {
         let values = entries.iter().filter_map(|e| e.input);
         match self.0 {
-            NumericKind::Sum => Some(values.sum()),
+            NumericKind::Sum => {
+                let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                (n > 0).then_some(sum)
+            }
             NumericKind::Avg => {
                 let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
                 (n > 0).then(|| sum / n as f64)

@@ -370,7 +370,10 @@ fn reference(kind: Kind, span: Micros, cond: &Condition, ms: &[M]) -> Vec<(usize
                 }
                 Some(f64::from(best))
             }
-            Kind::Sum => Some(nums().sum()),
+            Kind::Sum => {
+                let v: Vec<f64> = nums().collect();
+                (!v.is_empty()).then(|| v.iter().sum())
+            }
             Kind::Avg => {
                 let v: Vec<f64> = nums().collect();
                 (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)

@@ -477,3 +477,61 @@ fn the_webhook_keeps_correlation_state_across_requests() {
     let (status, _) = server.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn the_webhook_releases_waiting_matches_by_the_wall_clock() {
+    if common::other_rule_set() {
+        return;
+    }
+    let tmp = TempDir::new("serve_correlation_clock");
+    let out = tmp.path("alerts.ndjson");
+    let server = Server::start(&["--output", out.to_str().unwrap(), "--max-lateness", "1s"]);
+    let client = Client::plain(server.addr);
+    // Three namespaces, stamped with the current time: the last match waits in the lateness
+    // buffer after its request, until the wall clock is a second past it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let stamp = |t: i64| {
+        let (d, s) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+        let (y, m, dd) = detections::runtime::calendar::civil_from_days(d);
+        format!(
+            "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s % 3600 / 60,
+            s % 60
+        )
+    };
+    for (i, ns) in ["a", "b", "c"].iter().enumerate() {
+        let body = json!({
+            "kind": "EventList", "apiVersion": "audit.k8s.io/v1",
+            "items": [impersonation("carol", Some(ns), &stamp(now - 2 + i as i64))],
+        });
+        assert_eq!(
+            client
+                .post("/", body.to_string().as_bytes())
+                .unwrap()
+                .status,
+            200
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let found = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let alerts: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if !correlated(&alerts, SWEEP).is_empty() {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(found, "no correlation alert within 10 s");
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}

@@ -435,6 +435,22 @@ impl Correlator {
         }
     }
 
+    /// A warning when correlation input was lost (late, released early, evicted, dropped from
+    /// a full window), for runs without `--stats`: losses are never silent.
+    pub fn losses(&self) -> Option<String> {
+        let (evicted, overflow) = self.states.iter().fold((0, 0), |(e, o), s| {
+            let st = s.stats();
+            (e + st.evicted, o + st.overflow)
+        });
+        let c = &self.counts;
+        (c.late + c.pending_overflow + evicted + overflow > 0).then(|| {
+            format!(
+                "detect: correlations: {} late matches, {} released early from a full lateness buffer, {evicted} groups evicted, {overflow} matches dropped from full windows (see --stats)",
+                c.late, c.pending_overflow
+            )
+        })
+    }
+
     /// The `--stats` rows: the lateness counters, then one row per correlation.
     pub fn stats_table(&self) -> String {
         let mut s = String::new();

@@ -213,7 +213,16 @@ pub fn run_with_correlations(
                     }
                 }
             }
-            if progressed {
+            // While the files are idle, matches still come out of the lateness buffer by
+            // the wall clock.
+            let ticked = match sc.tick() {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    write_failed(&e);
+                    return ExitCode::FAILURE;
+                }
+            };
+            if progressed || ticked {
                 if let Err(e) = sc.out.flush() {
                     write_failed(&e);
                     return ExitCode::FAILURE;
@@ -243,6 +252,8 @@ pub fn run_with_correlations(
         if !correlations.correlations.is_empty() {
             eprint!("{}", sc.correlator.stats_table());
         }
+    } else if let Some(w) = sc.correlator.losses() {
+        eprintln!("{w}");
     }
     eprintln!("{}", sc.counts.scan_summary());
     if failed {

@@ -74,6 +74,22 @@ impl Scanner<'_> {
         Ok(())
     }
 
+    /// Releases the matches the wall clock says no earlier one may still come for
+    /// (`--follow`), writing their alerts; how many.
+    pub(super) fn tick(&mut self) -> io::Result<u64> {
+        let Some(lateness) = self.wall_clock_lateness else {
+            return Ok(0);
+        };
+        let mut out = Vec::new();
+        let written = self
+            .correlator
+            .release_until(now_micros() - lateness, &mut out);
+        self.counts.alerts += written;
+        self.counts.correlation_alerts += written;
+        self.out.write_all(&out)?;
+        Ok(written)
+    }
+
     /// Correlates every match still waiting (the end of the input) and writes the alerts.
     pub(super) fn finish(&mut self) -> io::Result<()> {
         let mut out = Vec::new();

@@ -276,7 +276,7 @@ fn evaluate(st: &State, n: u64, body: &[u8]) -> Result<Batch, InputError> {
 }
 
 /// The wall clock, in microseconds since the epoch.
-fn now_micros() -> i64 {
+pub(super) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)

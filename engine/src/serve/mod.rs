@@ -172,12 +172,14 @@ fn setup_and_serve(
     let _ = writer_thread.join();
     served?;
     let counts = state.counts();
+    let c = state.correlator.lock().unwrap_or_else(|p| p.into_inner());
     if args.stats {
         eprint!("{}", counts.stats_table(set));
         if !correlations.correlations.is_empty() {
-            let c = state.correlator.lock().unwrap_or_else(|p| p.into_inner());
             eprint!("{}", c.stats_table());
         }
+    } else if let Some(w) = c.losses() {
+        eprintln!("{w}");
     }
     eprintln!("{}", counts.serve_summary());
     Ok(())
@@ -206,6 +208,9 @@ async fn serve(
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!("detect: listening on {scheme}://{local}");
 
+    // Matches waiting in the lateness buffer come out by the wall clock even when no request
+    // comes.
+    let ticker = tokio::spawn(tick(state.clone()));
     let graceful = GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
@@ -267,5 +272,40 @@ async fn serve(
     {
         eprintln!("detect: gave up waiting after {timeout:?}; unacknowledged batches will be resent by the API server");
     }
+    ticker.abort();
     Ok(())
+}
+
+/// Once a second, correlates the matches whose time is more than the lateness bound behind
+/// the wall clock, and writes their alerts (the webhook may fall silent for long).
+async fn tick(state: Arc<State>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        let mut out = Vec::new();
+        let written = state
+            .correlator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .release_until(handler::now_micros() - state.lateness, &mut out);
+        if written == 0 {
+            continue;
+        }
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let sent = state
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|w| w.send(Job { bytes: out, done }).is_ok());
+        if sent {
+            if let Ok(Err(e)) = wait.await {
+                eprintln!("detect: cannot write correlation alerts: {e}");
+                continue;
+            }
+            let mut c = state.counts();
+            c.alerts += written;
+            c.correlation_alerts += written;
+        }
+    }
 }

@@ -136,6 +136,10 @@ struct CorrelationArgs {
     /// dropped.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_window: usize,
+    /// Matches each correlation keeps over all its groups; past it the least recently seen
+    /// groups are evicted.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_entries: usize,
     /// Matches the lateness buffer holds; past it the earliest is correlated early.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_pending: usize,
@@ -153,6 +157,7 @@ impl CorrelationArgs {
             limits: Limits {
                 max_groups: self.max_groups,
                 max_window: self.max_window,
+                max_entries: self.max_entries,
             },
         }
     }

@@ -338,6 +338,7 @@ fn bounds_are_counted_in_the_stats() {
         limits: Limits {
             max_groups: 2,
             max_window: 10,
+            ..Limits::default()
         },
         ..Settings::default()
     };

@@ -97,6 +97,8 @@ pub struct Groups<K, A: Aggregate> {
     span: Micros,
     condition: Condition,
     stats: Stats,
+    /// Matches held, over every window.
+    held: usize,
 }
 
 impl<K: Key, A: Aggregate> Groups<K, A> {
@@ -109,11 +111,13 @@ impl<K: Key, A: Aggregate> Groups<K, A> {
             limits: Limits {
                 max_groups: limits.max_groups.max(1),
                 max_window: limits.max_window.max(1),
+                max_entries: limits.max_entries.max(1),
             },
             fresh,
             span,
             condition,
             stats: Stats::default(),
+            held: 0,
         }
     }
 
@@ -139,7 +143,9 @@ impl<K: Key, A: Aggregate> Groups<K, A> {
             None => {
                 if self.map.len() >= self.limits.max_groups {
                     if let Some((_, old)) = self.lru.pop_first() {
-                        self.map.remove(&old);
+                        if let Some((_, w)) = self.map.remove(&old) {
+                            self.held -= w.len();
+                        }
                         self.stats.evicted += 1;
                     }
                 }
@@ -151,15 +157,20 @@ impl<K: Key, A: Aggregate> Groups<K, A> {
                     .1
             }
         };
+        let before = window.len();
         window.expire(time.saturating_sub(self.span));
+        self.held -= before - window.len();
         if window.entries.len() >= self.limits.max_window {
             window.pop();
+            self.held -= 1;
             self.stats.overflow += 1;
         }
         window.agg.add(&input);
         window.entries.push_back(Entry { time, input, event });
+        self.held += 1;
         let value = window.agg.value(&window.entries);
         if !self.condition.holds(value, window.agg.present()) {
+            self.within_budget(tick, &key);
             self.stats.groups = self.map.len();
             return None;
         }
@@ -178,11 +189,42 @@ impl<K: Key, A: Aggregate> Groups<K, A> {
                 .collect(),
             omitted: n.saturating_sub(EVENTS_CAP),
         };
-        if let Some((seen, _)) = self.map.remove(&key) {
+        if let Some((seen, w)) = self.map.remove(&key) {
             self.lru.remove(&seen);
+            self.held -= w.len();
         }
         self.stats.groups = self.map.len();
         Some(alert)
+    }
+
+    /// Evicts the least recently seen groups (never `key`, seen at `tick`) while more than
+    /// `max_entries` matches are held; when `key` is left alone, drops its oldest matches.
+    fn within_budget(&mut self, tick: u64, key: &K) {
+        while self.held > self.limits.max_entries {
+            match self.lru.first_key_value() {
+                Some((&t, _)) if t != tick => {
+                    if let Some((_, old)) = self.lru.pop_first() {
+                        if let Some((_, w)) = self.map.remove(&old) {
+                            self.held -= w.len();
+                        }
+                        self.stats.evicted += 1;
+                    }
+                }
+                _ => match self.map.get_mut(key) {
+                    Some((_, w)) if w.len() > 1 => {
+                        w.pop();
+                        self.held -= 1;
+                        self.stats.overflow += 1;
+                    }
+                    _ => break,
+                },
+            }
+        }
+    }
+
+    /// Matches held over every group.
+    pub fn held(&self) -> usize {
+        self.held
     }
 
     /// What was counted.

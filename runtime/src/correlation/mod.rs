@@ -161,13 +161,18 @@ pub struct Limits {
     pub max_groups: usize,
     /// Matches kept per group's window (and so distinct values); past it the oldest is dropped.
     pub max_window: usize,
+    /// Matches kept over all the groups; past it the least recently seen groups are evicted.
+    pub max_entries: usize,
 }
 
 impl Default for Limits {
+    /// Sized for a large cluster: 100,000 callers, a burst of 10,000 matches in one group,
+    /// and at most 1,000,000 matches held per correlation (about 100 bytes each).
     fn default() -> Self {
         Limits {
             max_groups: 100_000,
             max_window: 10_000,
+            max_entries: 1_000_000,
         }
     }
 }

@@ -251,6 +251,7 @@ fn bounds_evict_the_least_recently_seen_group_and_count_overflows() {
     let limits = Limits {
         max_groups: 2,
         max_window: 3,
+        ..Limits::default()
     };
     let mut g = Groups::new(limits, Count, 600 * S, gte(100.0));
     for (t, k) in [(0, "a"), (1, "b"), (2, "a"), (3, "c")] {
@@ -272,6 +273,7 @@ fn memory_stays_flat() {
     let limits = Limits {
         max_groups: 1000,
         max_window: 50,
+        max_entries: 5000,
     };
     let mut g = Groups::new(limits, Distinct::<Val>::default(), 60 * S, gte(1e9));
     let mut rng = Rng(7);
@@ -280,8 +282,36 @@ fn memory_stays_flat() {
         let val = Some(Val(format!("{}", rng.below(100)).into()));
         g.observe(key, t * S / 10, val, ev(1));
         assert!(g.stats().groups <= 1000);
+        assert!(g.held() <= 5000);
     }
     assert!(g.stats().evicted > 190_000);
+    // A hot group among cold ones: the budget of matches holds, by evicting the least
+    // recently seen groups.
+    let limits = Limits {
+        max_groups: 1000,
+        max_window: 10_000,
+        max_entries: 100,
+    };
+    let mut g = Groups::new(limits, Count, 3600 * S, gte(1e9));
+    for t in 0..10_000i64 {
+        let key = if t % 2 == 0 {
+            (v("hot"),)
+        } else {
+            (Val(format!("cold{t}").into()),)
+        };
+        g.observe(key, t * S, (), ev(1));
+        assert!(g.held() <= 100);
+    }
+    assert!(g.stats().evicted > 0);
+    // A group alone over the budget drops its oldest matches.
+    let mut g = Groups::new(limits, Count, 3600 * S, gte(1e9));
+    for t in 0..200i64 {
+        g.observe((v("alone"),), t * S, (), ev(1));
+    }
+    assert_eq!(
+        (g.held(), g.stats().overflow, g.stats().evicted),
+        (100, 100, 0)
+    );
 }
 
 #[test]

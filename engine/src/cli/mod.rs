@@ -397,7 +397,7 @@ pub fn main_with_correlations(
             Ok(config) => serve::run_with_correlations(set, correlations, &config),
             Err(code) => code,
         },
-        Command::Rules(args) => rules::run(set, &args),
+        Command::Rules(args) => rules::run(set, correlations, &args),
     }
 }
 

@@ -107,6 +107,11 @@ pub struct Correlation {
     pub generate: bool,
     /// Where it is written (for errors found when the whole set is known).
     pub at: crate::diagnostic::Diagnostic,
+    /// Where each `group-by` field is written.
+    pub group_by_at: Vec<crate::diagnostic::Diagnostic>,
+    /// Where each alias (key `(alias, None)`) and each of its rule keys (`(alias, Some(rule))`)
+    /// is written.
+    pub aliases_at: BTreeMap<(String, Option<String>), crate::diagnostic::Diagnostic>,
     /// Per entry of `rules`, what it reads: filled when the rule set is linked.
     pub inputs: Vec<CorrInput>,
 }

@@ -148,6 +148,18 @@ fn link_correlations(
         }
         let mut inputs = Vec::new();
         let c = &cs[i];
+        let alias_at = |alias: &str, rule: Option<&str>| {
+            c.aliases_at
+                .get(&(alias.to_owned(), rule.map(str::to_owned)))
+                .cloned()
+                .unwrap_or_else(|| c.at.clone())
+        };
+        let group_at = |k: usize| {
+            c.group_by_at
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| c.at.clone())
+        };
         for (r, t) in c.rules.iter().zip(ts) {
             // The field each group-by entry is, for this input: an alias's mapping, or itself.
             let mut group = Vec::new();
@@ -162,8 +174,7 @@ fn link_correlations(
                 match field {
                     Some(f) => group.push(f),
                     None => {
-                        let mut d = c.at.clone();
-                        d.path = format!("correlation.aliases.{g}");
+                        let mut d = alias_at(g, None);
                         d.message = format!("alias `{g}` gives no field for `{}`", r.name);
                         d.help = Some(format!("add `{}: <field>` under `{g}`", r.name));
                         diags.push(d);
@@ -190,12 +201,11 @@ fn link_correlations(
                         ok[i] = false;
                     }
                     let mut at = Vec::new();
-                    for f in &group {
+                    for (k, f) in group.iter().enumerate() {
                         match inner.group_by.iter().position(|g| g == f) {
                             Some(p) => at.push(p),
                             None => {
-                                let mut d = c.at.clone();
-                                d.path = "correlation.group-by".into();
+                                let mut d = group_at(k);
                                 d.message = format!(
                                     "`{f}` is not a group-by field of the correlation `{}`",
                                     r.name
@@ -224,16 +234,14 @@ fn link_correlations(
         }
         for (alias, map) in &c.aliases {
             if !c.group_by.contains(alias) {
-                let mut d = c.at.clone().warning();
-                d.path = format!("correlation.aliases.{alias}");
+                let mut d = alias_at(alias, None).warning();
                 d.message = format!("alias `{alias}` is not used in `group-by`");
                 d.help = Some("aliases name group-by fields".into());
                 diags.push(d);
             }
             for k in map.keys() {
                 if !resolve(k).is_some_and(|t| ts.contains(&t)) {
-                    let mut d = c.at.clone();
-                    d.path = format!("correlation.aliases.{alias}.{k}");
+                    let mut d = alias_at(alias, Some(k));
                     d.message = format!(
                         "alias `{alias}` names `{k}`, which this correlation does not read"
                     );

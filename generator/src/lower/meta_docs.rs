@@ -257,6 +257,8 @@ impl Lowerer<'_> {
         let mut timespan = None;
         let mut condition_node = None;
         let mut aliases = BTreeMap::new();
+        let mut aliases_at = BTreeMap::new();
+        let mut group_by_at = Vec::new();
         let mut generate = false;
         for e in entries {
             let path = format!("correlation.{}", e.key);
@@ -286,7 +288,19 @@ impl Lowerer<'_> {
                     rules = self.references(v, &path, false).flatten();
                     ok &= rules.is_some();
                 }
-                "group-by" => group_by = self.string_list_or_one(v, &path),
+                "group-by" => {
+                    group_by = self.string_list_or_one(v, &path);
+                    group_by_at = match &v.value {
+                        Value::Seq(items) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                self.diag(&value_loc(item), &format!("{path}[{i}]"), String::new())
+                            })
+                            .collect(),
+                        _ => vec![self.diag(&value_loc(v), &path, String::new())],
+                    };
+                }
                 "timespan" => match &v.value {
                     Value::Str(t) => match timespan_seconds(t) {
                         Some(s) => timespan = Some(s),
@@ -327,8 +341,17 @@ impl Lowerer<'_> {
                                 continue;
                             };
                             let mut per_rule = BTreeMap::new();
+                            aliases_at.insert(
+                                (a.key.clone(), None),
+                                self.diag(&a.value.loc, &apath, String::new()),
+                            );
                             for r in targets {
-                                match self.string(&r.value, &format!("{apath}.{}", r.key)) {
+                                let rpath = format!("{apath}.{}", r.key);
+                                aliases_at.insert(
+                                    (a.key.clone(), Some(r.key.clone())),
+                                    self.diag(&r.value.loc, &rpath, String::new()),
+                                );
+                                match self.string(&r.value, &rpath) {
                                     Some(f) => {
                                         per_rule.insert(r.key.clone(), f);
                                     }
@@ -555,6 +578,8 @@ impl Lowerer<'_> {
             aliases,
             generate,
             at: self.diag(&node.loc, "correlation", String::new()),
+            group_by_at,
+            aliases_at,
             inputs: Vec::new(),
         })
     }

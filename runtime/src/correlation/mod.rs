@@ -167,7 +167,7 @@ pub struct Limits {
 
 impl Default for Limits {
     /// Sized for a large cluster: 100,000 callers, a burst of 10,000 matches in one group,
-    /// and at most 1,000,000 matches held per correlation (about 100 bytes each).
+    /// and at most 1,000,000 matches held per correlation (an estimated 100 bytes each).
     fn default() -> Self {
         Limits {
             max_groups: 100_000,

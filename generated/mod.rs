@@ -9,11 +9,35 @@ pub mod kubernetes_k8s_impersonating_privileged_identity {
     );
 }
 
+/// Kubernetes Sensitive Action Under the Caller's Own Identity (`detections/kubernetes/k8s_sensitive_action_own_identity.yml`)
+pub mod kubernetes_k8s_sensitive_action_own_identity {
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/kubernetes_k8s_sensitive_action_own_identity.rs")
+    );
+}
+
 /// Needle table of log source `product: kubernetes, category: application, service: audit`
 pub mod needles_product_kubernetes_category_application_service_audit {
     include!(
         concat!(env!("OUT_DIR"),
         "/generated/needles_product_kubernetes_category_application_service_audit.rs")
+    );
+}
+
+/// Correlation: Privileged Impersonation in Many Namespaces (value_count, `detections/kubernetes/k8s_impersonation_many_namespaces.yml`)
+pub mod kubernetes_k8s_impersonation_many_namespaces_doc1 {
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/kubernetes_k8s_impersonation_many_namespaces_doc1.rs")
+    );
+}
+
+/// Correlation: Privileged Impersonation Followed by a Sensitive Action (temporal_ordered, `detections/kubernetes/k8s_impersonation_then_sensitive_action.yml`)
+pub mod kubernetes_k8s_impersonation_then_sensitive_action_doc1 {
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/kubernetes_k8s_impersonation_then_sensitive_action_doc1.rs")
     );
 }
 
@@ -27,10 +51,24 @@ pub static RULES: crate::runtime::RuleSet = crate::runtime::RuleSet {
             prefilter: &kubernetes_k8s_impersonating_privileged_identity::PREFILTER,
             gate: &kubernetes_k8s_impersonating_privileged_identity::GATE,
         },
+        crate::runtime::Rule {
+            info: &kubernetes_k8s_sensitive_action_own_identity::INFO,
+            matches: kubernetes_k8s_sensitive_action_own_identity::matches,
+            prefilter: &kubernetes_k8s_sensitive_action_own_identity::PREFILTER,
+            gate: &kubernetes_k8s_sensitive_action_own_identity::GATE,
+        },
     ],
     fields_raw: &FIELDS_RAW,
     fields_ecs: &FIELDS_ECS,
     needles: &[&needles_product_kubernetes_category_application_service_audit::TABLE],
+};
+
+/// The correlation rules, inner ones (those another correlation reads) first.
+pub static CORRELATIONS: crate::runtime::correlation::CorrelationSet = crate::runtime::correlation::CorrelationSet {
+    correlations: &[
+        &kubernetes_k8s_impersonation_many_namespaces_doc1::CORRELATION,
+        &kubernetes_k8s_impersonation_then_sensitive_action_doc1::CORRELATION,
+    ],
 };
 
 /// Every field the rules read, as named in raw audit events: the decoder keeps these and skips the rest.
@@ -41,6 +79,9 @@ pub static FIELDS_RAW: crate::runtime::FieldTable = crate::runtime::FieldTable::
         "impersonatedUser.username",
         "kind",
         "kubernetes.audit",
+        "objectRef.apiGroup",
+        "objectRef.resource",
+        "objectRef.subresource",
         "properties.log",
         "records",
         "user.username",
@@ -55,6 +96,9 @@ pub static FIELDS_ECS: crate::runtime::FieldTable = crate::runtime::FieldTable::
         "kubernetes.audit.annotations.authorization_k8s_io/decision",
         "kubernetes.audit.impersonatedUser.groups",
         "kubernetes.audit.impersonatedUser.username",
+        "kubernetes.audit.objectRef.apiGroup",
+        "kubernetes.audit.objectRef.resource",
+        "kubernetes.audit.objectRef.subresource",
         "kubernetes.audit.verb",
         "user.name",
     ],

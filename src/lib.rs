@@ -16,5 +16,6 @@ pub mod rules {
     include!(concat!(env!("OUT_DIR"), "/generated/mod.rs"));
 }
 
-/// Every compiled rule, with the field tables the decoder reads them by.
-pub use rules::RULES;
+/// Every compiled rule, with the field tables the decoder reads them by, and every compiled
+/// correlation rule.
+pub use rules::{CORRELATIONS, RULES};

@@ -88,7 +88,23 @@ fn cli_rules_lists_the_compiled_rules() {
             assert!(row.contains(level.as_str()), "{row}");
         }
     }
-    assert!(table.ends_with(&format!("{} rules\n", RULES.len())));
+    let correlations = detections::CORRELATIONS.correlations;
+    for c in correlations {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(c.info.id))
+            .unwrap_or_else(|| panic!("{} not listed:\n{table}", c.info.id));
+        assert!(
+            row.contains(&format!("correlation:{} of ", c.kind)),
+            "{row}"
+        );
+        assert!(row.contains(c.info.title), "{row}");
+    }
+    assert!(table.ends_with(&format!(
+        "{} rules, {} correlations\n",
+        RULES.len(),
+        correlations.len()
+    )));
 
     let out = run(&["rules", "--json"]);
     assert!(out.status.success());
@@ -96,7 +112,12 @@ fn cli_rules_lists_the_compiled_rules() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(docs.len(), RULES.len());
+    assert_eq!(docs.len(), RULES.len() + correlations.len());
+    for (doc, c) in docs[RULES.len()..].iter().zip(correlations) {
+        assert_eq!(doc["id"], c.info.id);
+        assert_eq!(doc["correlation"]["type"], c.kind);
+        assert_eq!(doc["correlation"]["generate"], c.generate);
+    }
     for (doc, rule) in docs.iter().zip(RULES) {
         let i = rule.info;
         assert_eq!(doc["id"], i.id);

@@ -81,9 +81,9 @@ fn generated_code_compiled_from_the_shipped_rules_is_listed() {
     let yml = count_yml(&common::root().join("detections"));
     assert!(yml >= 1);
     assert_eq!(
-        detections::RULES.rules.len(),
+        detections::RULES.rules.len() + detections::CORRELATIONS.correlations.len(),
         yml,
-        "one compiled rule per shipped rule file"
+        "one compiled rule or correlation per shipped rule file"
     );
     let mut sources: Vec<&str> = detections::RULES
         .rules

@@ -44,7 +44,9 @@ usage: cargo run --release -p sigma-bench -- [OPTIONS]
                   the 16 SigmaHQ Kubernetes rules); d (or sigmahq) is the SigmaHQ
                   corpus case: 3,780 rules, a mixed Windows/Linux/CloudTrail stream,
                   detect against rsigma-eval; heavy (a 5-minute build), never part of
-                  the default or of --smoke
+                  the default or of --smoke; f (or correlations) is the shipped
+                  detections/ with its correlation rules (value_count, temporal_ordered):
+                  detect only, opt-in
   --no-rebuild    case d: do not touch the staged rules, so cargo rebuilds only what
                   changed (the build time printed is then not the rule set's)
   --smoke         tiny corpus, one run: checks that every engine runs and that detect's
@@ -106,7 +108,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                         "c" => Ok('c'),
                         "d" | "sigmahq" => Ok('d'),
                         "e" => Ok('e'),
-                        other => Err(format!("--cases: unknown case `{other}` (a, b, c, d or e)")),
+                        "f" | "correlations" => Ok('f'),
+                        other => Err(format!(
+                            "--cases: unknown case `{other}` (a, b, c, d, e or f)"
+                        )),
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -282,6 +287,12 @@ fn run_audit(
             ),
             k8s_files,
         ),
+        (
+            'f',
+            "correlations",
+            "the shipped detections/: flagship + 2 correlations and their base rule".to_string(),
+            yml_files(&root.join("detections/kubernetes")).map_err(|e| e.to_string())?,
+        ),
     ];
 
     println!("building detect (release) per rule set:");
@@ -318,7 +329,8 @@ fn run_audit(
     let mut all_ok = true;
     for (id, title, files, bin) in &built {
         let mut notes = Vec::new();
-        let with_peers = *id != 'c';
+        // The peers have no part in case (f): their correlation engines are not measured.
+        let with_peers = !matches!(*id, 'c' | 'f');
         let sigma_rust = with_peers.then(|| load_sigma_rust(files, &mut notes));
         let rsigma = if with_peers {
             rsigma::load(files, &mut notes)
@@ -465,12 +477,16 @@ mod tests {
     fn cases_accepts_e_and_d() {
         assert_eq!(parse(&["--cases", "e"]).unwrap().cases, ['e']);
         assert_eq!(
+            parse(&["--cases", "f,correlations"]).unwrap().cases,
+            ['f', 'f']
+        );
+        assert_eq!(
             parse(&["--cases", "a, e,sigmahq"]).unwrap().cases,
             ['a', 'e', 'd']
         );
-        assert!(parse(&["--cases", "f"])
+        assert!(parse(&["--cases", "g"])
             .unwrap_err()
-            .contains("a, b, c, d or e"));
+            .contains("a, b, c, d, e or f"));
         assert!(parse(&["--smoke", "--cases", "d"]).is_err());
     }
 }

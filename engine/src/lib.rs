@@ -11,6 +11,7 @@
 
 pub mod alert;
 pub mod cli;
+pub mod correlate;
 pub mod detector;
 pub mod gates;
 pub mod input;

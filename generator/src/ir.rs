@@ -12,7 +12,7 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Sigma filter documents.
     pub filters: Vec<Filter>,
-    /// Correlation rules: parsed, validated and resolved, not yet evaluated.
+    /// Correlation rules, inner ones (those another chains) first.
     pub correlations: Vec<Correlation>,
 }
 
@@ -88,21 +88,86 @@ pub struct Correlation {
     pub meta: Meta,
     /// The kind.
     pub kind: CorrelationType,
-    /// The rules (or correlations) it correlates.
+    /// The rules (or correlations) it correlates, as written (or, for an extended condition
+    /// without `rules`, as its expression names them).
     pub rules: Vec<Reference>,
-    /// `group-by` fields.
+    /// `group-by` fields (aliases by their alias name).
     pub group_by: Vec<String>,
     /// The window, in seconds.
     pub timespan: u64,
-    /// The condition: operator and number (absent for temporal types, which default to
-    /// "all rules seen").
-    pub condition: Option<(String, f64)>,
+    /// The condition.
+    pub condition: CorrCondition,
     /// `condition.field` (value_* types).
     pub fields: Vec<String>,
-    /// `aliases`: alias → (rule → field).
-    pub aliases: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// `condition.percentile` (value_percentile; value_median is 50).
+    pub percentile: Option<u8>,
+    /// `aliases`: alias → (rule reference → field).
+    pub aliases: BTreeMap<String, BTreeMap<String, String>>,
     /// `generate`.
     pub generate: bool,
+    /// Where it is written (for errors found when the whole set is known).
+    pub at: crate::diagnostic::Diagnostic,
+    /// Where each `group-by` field is written.
+    pub group_by_at: Vec<crate::diagnostic::Diagnostic>,
+    /// Where each alias (key `(alias, None)`) and each of its rule keys (`(alias, Some(rule))`)
+    /// is written.
+    pub aliases_at: BTreeMap<(String, Option<String>), crate::diagnostic::Diagnostic>,
+    /// Per entry of `rules`, what it reads: filled when the rule set is linked.
+    pub inputs: Vec<CorrInput>,
+}
+
+/// A correlation's condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CorrCondition {
+    /// Bounds on the value: `gt`/`gte` (`(n, inclusive)`), `lt`/`lte`, `eq`, `neq`; a range
+    /// has a lower and an upper bound.
+    Threshold {
+        /// `gt` (false) or `gte` (true).
+        lo: Option<(f64, bool)>,
+        /// `lt` (false) or `lte` (true).
+        hi: Option<(f64, bool)>,
+        /// `eq`.
+        eq: Option<f64>,
+        /// `neq`.
+        neq: Option<f64>,
+    },
+    /// An extended temporal condition (pySigma): a boolean expression over the inputs.
+    Expr(CorrExpr),
+}
+
+/// An extended temporal condition: `Rule(i)` is true when the window holds a match of input `i`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CorrExpr {
+    /// Input `i` (its position in `rules`) is present.
+    Rule(usize),
+    /// `not`
+    Not(Box<CorrExpr>),
+    /// `and`
+    And(Vec<CorrExpr>),
+    /// `or`
+    Or(Vec<CorrExpr>),
+}
+
+/// What one referenced rule or correlation contributes to a correlation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CorrInput {
+    /// A detection rule (index in the rule set's rules), read through these fields.
+    Rule {
+        /// Index in `RuleSet::rules`.
+        index: usize,
+        /// The group-by fields as this rule's events name them: (raw, ECS).
+        group: Vec<(String, String)>,
+        /// The `condition.field` fields: (raw, ECS).
+        values: Vec<(String, String)>,
+    },
+    /// A correlation (index in `RuleSet::correlations`); `group[k]` is the position, in the
+    /// inner group, of the outer group-by field `k`.
+    Correlation {
+        /// Index in `RuleSet::correlations` (after they are ordered inner first).
+        index: usize,
+        /// Positions in the inner correlation's group.
+        group: Vec<usize>,
+    },
 }
 
 /// One detection rule.

@@ -179,6 +179,29 @@ pub fn generate_with(
         };
         rule.gate = gate::of_rule(rule);
     }
+    // Correlation fields take the ECS names of the rule each input reads.
+    if let Some(ecs) = &options.ecs {
+        let ir::RuleSet {
+            rules: list,
+            correlations,
+            ..
+        } = &mut rules;
+        for input in correlations.iter_mut().flat_map(|c| c.inputs.iter_mut()) {
+            if let ir::CorrInput::Rule {
+                index,
+                group,
+                values,
+            } = input
+            {
+                let logsource = &list[*index].meta.logsource;
+                for (raw, mapped) in group.iter_mut().chain(values.iter_mut()) {
+                    if let Some(m) = ecs.map(raw, logsource) {
+                        *mapped = m;
+                    }
+                }
+            }
+        }
+    }
     let mut output = Output::default();
     for file in emit::emit(&rules, label) {
         match format::format(&file) {

@@ -2,7 +2,9 @@
 //! apply to, and references of filters and correlations are resolved.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::{Document, Expr, Filter, LogSource, Reference, Rule, RuleSet};
+use crate::ir::{
+    CorrInput, Correlation, Document, Expr, Filter, LogSource, Reference, Rule, RuleSet,
+};
 use std::collections::BTreeMap;
 
 /// Builds the rule set from every lowered document (in source order).
@@ -43,24 +45,228 @@ pub fn link(documents: Vec<Document>, diags: &mut Diagnostics) -> RuleSet {
             apply(rule, &set.filters[fi]);
         }
     }
-    let mut names: std::collections::BTreeSet<String> = known.into_keys().collect();
-    for c in &set.correlations {
-        names.extend(c.meta.id.iter().chain(&c.meta.name).cloned());
-    }
-    for c in &set.correlations {
-        for r in &c.rules {
-            if !names.contains(&r.name) {
-                let mut d = r.at.clone();
-                d.message = format!(
-                    "correlation refers to `{}`, which is not in this rule set",
-                    r.name
-                );
-                d.help = Some("name a rule by its `id` or `name`".into());
-                diags.push(d);
-            }
+    let correlations = std::mem::take(&mut set.correlations);
+    set.correlations = link_correlations(correlations, &known, diags);
+    set
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Rule(usize),
+    Correlation(usize),
+}
+
+/// Resolves every correlation's references, orders them inner first (a cycle is an error),
+/// and works out what each input reads.
+fn link_correlations(
+    mut cs: Vec<Correlation>,
+    rules: &BTreeMap<String, usize>,
+    diags: &mut Diagnostics,
+) -> Vec<Correlation> {
+    let mut corr_names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, c) in cs.iter().enumerate() {
+        for key in c.meta.id.iter().chain(&c.meta.name) {
+            corr_names.entry(key.clone()).or_insert(i);
         }
     }
-    set
+    let resolve = |name: &str| -> Option<Target> {
+        rules
+            .get(name)
+            .map(|&i| Target::Rule(i))
+            .or_else(|| corr_names.get(name).map(|&i| Target::Correlation(i)))
+    };
+    let mut targets: Vec<Option<Vec<Target>>> = Vec::new();
+    for c in &cs {
+        let mut ts = Vec::new();
+        for r in &c.rules {
+            match resolve(&r.name) {
+                Some(t) => ts.push(t),
+                None => {
+                    let mut d = r.at.clone();
+                    d.message = format!(
+                        "correlation refers to `{}`, which is not in this rule set",
+                        r.name
+                    );
+                    d.help = Some("name a rule by its `id` or `name`".into());
+                    diags.push(d);
+                }
+            }
+        }
+        targets.push((ts.len() == c.rules.len()).then_some(ts));
+    }
+    // Inner first: a depth-first order over the correlation references.
+    let mut order = Vec::new();
+    let mut state = vec![0u8; cs.len()]; // 0 new, 1 on the path, 2 done
+    fn visit(
+        i: usize,
+        targets: &[Option<Vec<Target>>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+        cyclic: &mut Vec<usize>,
+    ) {
+        match state[i] {
+            2 => return,
+            1 => {
+                cyclic.push(i);
+                return;
+            }
+            _ => {}
+        }
+        state[i] = 1;
+        for t in targets[i].iter().flatten() {
+            if let Target::Correlation(j) = *t {
+                visit(j, targets, state, order, cyclic);
+            }
+        }
+        state[i] = 2;
+        order.push(i);
+    }
+    let mut cyclic = Vec::new();
+    for i in 0..cs.len() {
+        visit(i, &targets, &mut state, &mut order, &mut cyclic);
+    }
+    cyclic.sort_unstable();
+    cyclic.dedup();
+    for &i in &cyclic {
+        let mut d = cs[i].at.clone();
+        d.message = "correlation references itself, directly or through other correlations".into();
+        d.help = Some("a chain of correlations must end at detection rules".into());
+        diags.push(d);
+    }
+    let mut ok: Vec<bool> = (0..cs.len())
+        .map(|i| targets[i].is_some() && !cyclic.contains(&i))
+        .collect();
+    for &i in &order {
+        let Some(ts) = &targets[i] else {
+            ok[i] = false;
+            continue;
+        };
+        if cyclic.contains(&i) {
+            ok[i] = false;
+            continue;
+        }
+        let mut inputs = Vec::new();
+        let c = &cs[i];
+        let alias_at = |alias: &str, rule: Option<&str>| {
+            c.aliases_at
+                .get(&(alias.to_owned(), rule.map(str::to_owned)))
+                .cloned()
+                .unwrap_or_else(|| c.at.clone())
+        };
+        let group_at = |k: usize| {
+            c.group_by_at
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| c.at.clone())
+        };
+        for (r, t) in c.rules.iter().zip(ts) {
+            // The field each group-by entry is, for this input: an alias's mapping, or itself.
+            let mut group = Vec::new();
+            for g in &c.group_by {
+                let field = match c.aliases.get(g) {
+                    None => Some(g.clone()),
+                    Some(map) => map
+                        .iter()
+                        .find(|(k, _)| resolve(k) == Some(*t))
+                        .map(|(_, f)| f.clone()),
+                };
+                match field {
+                    Some(f) => group.push(f),
+                    None => {
+                        let mut d = alias_at(g, None);
+                        d.message = format!("alias `{g}` gives no field for `{}`", r.name);
+                        d.help = Some(format!("add `{}: <field>` under `{g}`", r.name));
+                        diags.push(d);
+                        ok[i] = false;
+                    }
+                }
+            }
+            match *t {
+                Target::Rule(index) => inputs.push(CorrInput::Rule {
+                    index,
+                    group: group.into_iter().map(|f| (f.clone(), f)).collect(),
+                    values: c.fields.iter().map(|f| (f.clone(), f.clone())).collect(),
+                }),
+                Target::Correlation(j) => {
+                    let inner = &cs[j];
+                    if !c.fields.is_empty() {
+                        let mut d = c.at.clone();
+                        d.message = format!(
+                            "`condition.field` over the correlation `{}` is not supported",
+                            r.name
+                        );
+                        d.help = Some("a correlation alert carries only its group: chain it with event_count or temporal".into());
+                        diags.push(d);
+                        ok[i] = false;
+                    }
+                    let mut at = Vec::new();
+                    for (k, f) in group.iter().enumerate() {
+                        match inner.group_by.iter().position(|g| g == f) {
+                            Some(p) => at.push(p),
+                            None => {
+                                let mut d = group_at(k);
+                                d.message = format!(
+                                    "`{f}` is not a group-by field of the correlation `{}`",
+                                    r.name
+                                );
+                                d.help = Some(format!(
+                                    "a chained correlation groups by fields of the one it reads: {}",
+                                    if inner.group_by.is_empty() {
+                                        "it has none".to_owned()
+                                    } else {
+                                        inner.group_by.join(", ")
+                                    }
+                                ));
+                                diags.push(d);
+                                ok[i] = false;
+                            }
+                        }
+                    }
+                    // Re-numbered below, once the correlations that fail are left out.
+                    ok[i] &= ok[j];
+                    inputs.push(CorrInput::Correlation {
+                        index: j,
+                        group: at,
+                    });
+                }
+            }
+        }
+        for (alias, map) in &c.aliases {
+            if !c.group_by.contains(alias) {
+                let mut d = alias_at(alias, None).warning();
+                d.message = format!("alias `{alias}` is not used in `group-by`");
+                d.help = Some("aliases name group-by fields".into());
+                diags.push(d);
+            }
+            for k in map.keys() {
+                if !resolve(k).is_some_and(|t| ts.contains(&t)) {
+                    let mut d = alias_at(alias, Some(k));
+                    d.message = format!(
+                        "alias `{alias}` names `{k}`, which this correlation does not read"
+                    );
+                    d.help = Some("alias keys are entries of `rules`".into());
+                    diags.push(d);
+                    ok[i] = false;
+                }
+            }
+        }
+        cs[i].inputs = inputs;
+    }
+    let kept: Vec<usize> = order.into_iter().filter(|&i| ok[i]).collect();
+    let position: BTreeMap<usize, usize> = kept.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let mut slots: Vec<Option<Correlation>> = cs.into_iter().map(Some).collect();
+    kept.iter()
+        .filter_map(|&i| slots[i].take())
+        .map(|mut c| {
+            for input in &mut c.inputs {
+                if let CorrInput::Correlation { index, .. } = input {
+                    *index = position[index];
+                }
+            }
+            c
+        })
+        .collect()
 }
 
 fn warn(r: &Reference, message: String, help: &str) -> Diagnostic {

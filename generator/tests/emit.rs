@@ -137,3 +137,27 @@ fn headers_name_source_and_command_and_no_absolute_path() {
         assert!(!text.contains('\r'), "{name}: CR in output");
     }
 }
+
+#[test]
+fn generated_correlations_per_type() {
+    for (name, src) in common::fixtures("correlation") {
+        let generated = match sigma_gen::generate(std::slice::from_ref(&src), "fixtures") {
+            Ok(g) => g,
+            Err(d) => panic!("{name} should compile:\n{d}"),
+        };
+        assert!(
+            generated.warnings.0.is_empty(),
+            "{name}: unexpected warnings:\n{}",
+            generated.warnings
+        );
+        let mut n = 0;
+        for (file, text) in &generated.output.files {
+            syn::parse_file(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            if text.contains("(a correlation). DO NOT EDIT.") || file == "mod.rs" {
+                insta::assert_snapshot!(format!("correlation__{name}__{file}"), text);
+                n += 1;
+            }
+        }
+        assert!(n > 1, "{name}: no correlation generated");
+    }
+}

@@ -31,14 +31,30 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
                     "PREFILTER",
                     "GATE",
                     "RULES",
+                    "CORRELATIONS",
                     "FIELDS_RAW",
                     "FIELDS_ECS",
                     "TABLE",
+                    "FIELDS",
+                    "CORRELATION",
                 ]
                 .iter()
                 .any(|n| s.ident == n),
                 syn::Item::Fn(f) => {
-                    f.sig.ident == "matches" || f.sig.ident.to_string().starts_with("sel_")
+                    ["matches", "new_state", "observe", "chain", "condition"]
+                        .iter()
+                        .any(|n| f.sig.ident == n)
+                        || f.sig.ident.to_string().starts_with("sel_")
+                }
+                // A correlation's key type, state and its impl of the runtime's trait.
+                syn::Item::Type(t) => t.ident == "Key",
+                syn::Item::Struct(s) => s.ident == "State",
+                syn::Item::Impl(i) => {
+                    quote::ToTokens::to_token_stream(&i.self_ty).to_string() == "State"
+                        && i.trait_.as_ref().is_some_and(|(p, _)| {
+                            quote::ToTokens::to_token_stream(p).to_string()
+                                == "crate :: runtime :: correlation :: State"
+                        })
                 }
                 // Field paths and wildcard part lists, named in upper snake case.
                 syn::Item::Const(c) => {
@@ -49,6 +65,8 @@ fn hostile_rules_generate_valid_rust_with_only_expected_items() {
                             .chars()
                             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                         && (ty == "crate :: runtime :: FieldPath"
+                            || ty == "crate :: runtime :: correlation :: Micros"
+                            || ty == "crate :: runtime :: correlation :: Condition"
                             || ty == "& [crate :: runtime :: GlobPart]"
                             || (name.starts_with("needles_")
                                 && ty == "crate :: runtime :: FieldNeedles"))

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod calendar;
+pub mod correlation;
 pub mod decode;
 mod event;
 mod field;

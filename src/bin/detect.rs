@@ -2,5 +2,5 @@
 //! User documentation: `docs/detect.md`.
 
 fn main() -> std::process::ExitCode {
-    sigma_engine::cli::main(&detections::RULES)
+    sigma_engine::cli::main_with_correlations(&detections::RULES, &detections::CORRELATIONS)
 }

@@ -334,7 +334,7 @@ pub struct Alert {
     pub line: usize,
 }
 
-/// Runs `detect scan ARGS... FILES...` and returns its alerts (it must exit 0).
+/// Runs `detect scan ARGS... FILES...` and returns its per-event alerts (it must exit 0).
 pub fn scan(detect: &std::path::Path, args: &[&str], files: &[&std::path::Path]) -> Vec<Alert> {
     let out = std::process::Command::new(detect)
         .arg("scan")
@@ -350,6 +350,8 @@ pub fn scan(detect: &std::path::Path, args: &[&str], files: &[&std::path::Path])
     String::from_utf8(out.stdout)
         .expect("alerts are UTF-8")
         .lines()
+        // Correlation alerts (no `input`: docs/correlation.md) are not per-event alerts.
+        .filter(|line| !line.contains(",\"correlation\":{\"type\":"))
         .map(|line| {
             // The event is embedded as its original bytes, which may hold what serde_json does
             // not read (a number beyond f64): only `rule` and `input` are parsed.

@@ -9,11 +9,13 @@
 mod rules;
 
 use crate::alert::AlertFormat;
+use crate::correlate::Settings;
 use crate::detector::{self, JsonRouting, Options};
 use crate::gates::Gating;
 use crate::input::Format;
 use crate::{scan, serve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sigma_runtime::correlation::{CorrelationSet, Limits, MICROS_PER_SEC};
 use sigma_runtime::{LogSource, RuleSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,9 +110,57 @@ struct OutputArgs {
     /// How many (auditID, rule) pairs `--dedupe-stages` remembers.
     #[arg(long, value_name = "N", default_value_t = 65_536)]
     dedupe_window: usize,
-    /// Print a per-rule table (events evaluated, alerts, duplicates) on stderr at the end.
+    /// Print a per-rule table (events evaluated, alerts, duplicates) on stderr at the end,
+    /// and one row per correlation (matches fed, alerts, groups, evictions, overflows).
     #[arg(long)]
     stats: bool,
+    #[command(flatten)]
+    correlation: CorrelationArgs,
+}
+
+/// How correlation rules run (docs/correlation.md).
+#[derive(Args, Clone)]
+struct CorrelationArgs {
+    /// The field holding each event's time, RFC 3339 (default: requestReceivedTimestamp,
+    /// else stageTimestamp; @timestamp in ECS documents).
+    #[arg(long, value_name = "FIELD")]
+    time_field: Option<String>,
+    /// How late (in event time, behind the latest event seen) a match may arrive and still
+    /// be correlated: 30s, 5m, 1h; later ones are counted and not correlated.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    max_lateness: u64,
+    /// Groups each correlation keeps; past it the least recently seen group is evicted.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_groups: usize,
+    /// Matches (and so distinct values) each group's window keeps; past it the oldest is
+    /// dropped.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_window: usize,
+    /// Matches each correlation keeps over all its groups; past it the least recently seen
+    /// groups are evicted.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_entries: usize,
+    /// Matches the lateness buffer holds; past it the earliest is correlated early.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_pending: usize,
+}
+
+impl CorrelationArgs {
+    fn settings(&self) -> Settings {
+        Settings {
+            time_field: self
+                .time_field
+                .clone()
+                .map(|f| &*Box::leak(f.into_boxed_str())),
+            max_lateness: (self.max_lateness as i64).saturating_mul(MICROS_PER_SEC),
+            max_pending: self.max_pending,
+            limits: Limits {
+                max_groups: self.max_groups,
+                max_window: self.max_window,
+                max_entries: self.max_entries,
+            },
+        }
+    }
 }
 
 impl OutputArgs {
@@ -124,6 +174,7 @@ impl OutputArgs {
             json_routing,
             full_parse,
             gates,
+            correlation: self.correlation.settings(),
         }
     }
 }
@@ -285,6 +336,25 @@ enum SizeError {
     OutOfRange(String),
 }
 
+/// Parses `30s`, `5m`, `1h`, `0` (seconds).
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a duration such as 30s, 5m or 1h"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (s, m, h, d)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{text}`: out of range"))
+}
+
 /// Parses `32MiB`, `64k`, `1048576`.
 fn parse_size(text: &str) -> Result<u64, SizeError> {
     let t = text.trim();
@@ -313,17 +383,26 @@ fn parse_size(text: &str) -> Result<u64, SizeError> {
 /// Runs `detect` with the process's arguments over the rule set `set`; returns the exit code
 /// (0 success, 1 an input or output failed, 2 bad usage).
 pub fn main(set: &'static RuleSet) -> ExitCode {
+    static NONE: CorrelationSet = CorrelationSet::EMPTY;
+    main_with_correlations(set, &NONE)
+}
+
+/// [`main`] with correlation rules over the rule set's matches.
+pub fn main_with_correlations(
+    set: &'static RuleSet,
+    correlations: &'static CorrelationSet,
+) -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => match scan_config(args) {
-            Ok(config) => scan::run(set, &config),
+            Ok(config) => scan::run_with_correlations(set, correlations, &config),
             Err(code) => code,
         },
         Command::Serve(args) => match serve_config(args) {
-            Ok(config) => serve::run(set, &config),
+            Ok(config) => serve::run_with_correlations(set, correlations, &config),
             Err(code) => code,
         },
-        Command::Rules(args) => rules::run(set, &args),
+        Command::Rules(args) => rules::run(set, correlations, &args),
     }
 }
 
@@ -430,6 +509,16 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("12 parsecs").is_err());
         assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m"), Ok(300));
+        assert_eq!(parse_duration("30s"), Ok(30));
+        assert_eq!(parse_duration("2"), Ok(2));
+        assert_eq!(parse_duration("1h"), Ok(3600));
+        assert!(parse_duration("5 minutes").is_err());
+        assert!(parse_duration("").is_err());
     }
 
     #[test]

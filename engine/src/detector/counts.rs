@@ -15,6 +15,9 @@ pub struct RuleCounts {
     pub alerts: u64,
     /// Matches dropped as later stages of a request already alerted on.
     pub duplicates: u64,
+    /// Matches whose alert was withheld: a correlation without `generate: true` reads the
+    /// rule (the match fed it).
+    pub withheld: u64,
 }
 
 /// What a run (or one part of it) counted.
@@ -34,6 +37,10 @@ pub struct Counts {
     pub alerts: u64,
     /// Matches dropped by the stage de-duplication.
     pub duplicates: u64,
+    /// Matches whose alert was withheld (see [`RuleCounts::withheld`]).
+    pub withheld: u64,
+    /// Correlation alerts written (also counted in `alerts`).
+    pub correlation_alerts: u64,
     /// Webhook requests received (`serve`).
     pub requests: u64,
     /// Webhook batches accepted (`serve`).
@@ -54,6 +61,8 @@ impl Counts {
         self.events += other.events;
         self.alerts += other.alerts;
         self.duplicates += other.duplicates;
+        self.withheld += other.withheld;
+        self.correlation_alerts += other.correlation_alerts;
         self.requests += other.requests;
         self.batches += other.batches;
         self.rejected += other.rejected;
@@ -64,6 +73,7 @@ impl Counts {
             mine.evaluated += theirs.evaluated;
             mine.alerts += theirs.alerts;
             mine.duplicates += theirs.duplicates;
+            mine.withheld += theirs.withheld;
         }
     }
 
@@ -71,8 +81,12 @@ impl Counts {
     /// B bad lines`, then the bad items, duplicates and skipped lines when there are any.
     pub fn scan_summary(&self) -> String {
         let mut s = format!(
-            "detect: {} lines read, {} events evaluated, {} alerts, {} bad lines",
-            self.lines, self.events, self.alerts, self.bad_lines
+            "detect: {} lines read, {} events evaluated, {} alerts{}, {} bad lines",
+            self.lines,
+            self.events,
+            self.alerts,
+            self.correlation_note(),
+            self.bad_lines
         );
         if self.bad_items > 0 {
             let _ = write!(s, ", {} bad items", self.bad_items);
@@ -86,14 +100,24 @@ impl Counts {
         s
     }
 
+    /// ` (N from correlations)` when correlations alerted.
+    fn correlation_note(&self) -> String {
+        if self.correlation_alerts > 0 {
+            format!(" ({} from correlations)", self.correlation_alerts)
+        } else {
+            String::new()
+        }
+    }
+
     /// `detect serve`'s summary line, written at shutdown.
     pub fn serve_summary(&self) -> String {
         format!(
-            "detect: {} requests, {} batches accepted, {} events evaluated, {} alerts, {} bad items, {} duplicates dropped, {} rejected",
+            "detect: {} requests, {} batches accepted, {} events evaluated, {} alerts{}, {} bad items, {} duplicates dropped, {} rejected",
             self.requests,
             self.batches,
             self.events,
             self.alerts,
+            self.correlation_note(),
             self.bad_items,
             self.duplicates,
             self.rejected
@@ -156,6 +180,7 @@ mod tests {
             evaluated,
             alerts,
             duplicates: 0,
+            withheld: 0,
         };
         let mut a = Counts {
             lines: 1,

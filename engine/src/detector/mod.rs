@@ -16,8 +16,10 @@ pub use route::{
 };
 
 use crate::alert::{self, AlertFormat, Location};
+use crate::correlate::{Feeds, Hit, Settings};
 use crate::gates::{Gates, Gating, Scratch};
 use crate::input::{Decoded, Decoder, InputError, Item, Source, AUDIT_LOGSOURCE};
+use sigma_runtime::correlation::CorrelationSet;
 use sigma_runtime::{FieldTable, LogSource, RuleSet, Shape};
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
@@ -39,6 +41,8 @@ pub struct Options {
     /// Whether only the rules whose gates an event's fields hold are evaluated
     /// ([`crate::gates`]); off, every routed rule runs on every event. Off with `full_parse`.
     pub gates: Gating,
+    /// How correlation rules are run (event time, bounds).
+    pub correlation: Settings,
 }
 
 impl Default for Options {
@@ -53,6 +57,7 @@ impl Default for Options {
             }),
             full_parse: false,
             gates: Gating::Auto,
+            correlation: Settings::default(),
         }
     }
 }
@@ -70,6 +75,9 @@ pub struct Batch {
     pub warnings: Vec<String>,
     /// The de-duplication pairs remembered for these alerts.
     pub keys: Vec<DedupeKey>,
+    /// Matches of rules that correlations read, in input order, for the
+    /// [`Correlator`](crate::correlate::Correlator).
+    pub hits: Vec<Hit>,
 }
 
 /// A rule set, routed by log source, with what running it needs.
@@ -93,12 +101,29 @@ pub struct Detector {
     /// Per rule, the fields every event it matches reaches, as masks over the decoder's
     /// field tables: raw, then ECS.
     needs: Vec<[Vec<(usize, u64)>; 2]>,
+    /// Which rules feed which correlations, and whose own alerts are withheld.
+    feeds: Feeds,
 }
 
+/// No correlation rule.
+static NO_CORRELATIONS: CorrelationSet = CorrelationSet::EMPTY;
+
 impl Detector {
-    /// A detector over the rule set `set`.
+    /// A detector over the rule set `set` (without correlation rules).
     pub fn new(set: &'static RuleSet, options: Options) -> Detector {
+        Detector::with_correlations(set, &NO_CORRELATIONS, options)
+    }
+
+    /// A detector over the rule set `set` whose matches also feed `correlations` (through
+    /// [`Batch::hits`]).
+    pub fn with_correlations(
+        set: &'static RuleSet,
+        correlations: &'static CorrelationSet,
+        options: Options,
+    ) -> Detector {
         let rules = set.rules;
+        let feeds = Feeds::new(set, correlations, &options.correlation);
+        let [corr_raw, corr_ecs] = feeds.fields();
         let gated = if options.full_parse {
             Gating::Off
         } else {
@@ -120,7 +145,11 @@ impl Detector {
             Some(r) => with_fields(set.fields(Shape::Raw), &r.fields()),
             None => set.fields(Shape::Raw),
         };
-        let tables = [raw, set.fields(Shape::Ecs)];
+        // Correlations read their group-by, field and time fields too.
+        let tables = [
+            with_fields(raw, &corr_raw),
+            with_fields(set.fields(Shape::Ecs), &corr_ecs),
+        ];
         Detector {
             set,
             options,
@@ -140,6 +169,7 @@ impl Detector {
                     ]
                 })
                 .collect(),
+            feeds,
         }
     }
 
@@ -227,6 +257,10 @@ impl Detector {
         // The auditID is looked up (parsing the document if the event was decoded
         // selectively) only when a rule matched and stages are de-duplicated.
         let mut doc: Option<std::borrow::Cow<'_, serde_json::Value>> = None;
+        // The event's time and input name, for correlations: found once, when a rule that a
+        // correlation reads matched.
+        let mut time = None;
+        let mut file = None;
         // The event's field table, and which of each rule's masks applies to it.
         let shape = decoded.event.shape();
         let k = match shape {
@@ -273,6 +307,16 @@ impl Detector {
                             continue;
                         }
                         batch.keys.push(key);
+                    }
+                }
+                if self.feeds.feeds(i) {
+                    let t = *time.get_or_insert_with(|| self.feeds.time_of(&decoded.event));
+                    self.feeds
+                        .hits(i, &decoded.event, t, at, &mut file, &mut batch.hits);
+                    if self.feeds.quiet(i) {
+                        counts.rules[i].withheld += 1;
+                        counts.withheld += 1;
+                        continue;
                     }
                 }
                 // Writing into a Vec cannot fail.

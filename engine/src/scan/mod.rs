@@ -9,6 +9,7 @@ mod inputs;
 mod mapped;
 mod pipeline;
 
+use crate::correlate::Correlator;
 use crate::detector::{Counts, Detector, Options};
 use crate::input::{Format, Source};
 use crate::prefilter::LineFilter;
@@ -17,6 +18,7 @@ use follow::{stop_on_signal, Followed};
 use inputs::{expand, is_gzip, progress_bar, reader, Input};
 use mapped::Mapped;
 use pipeline::{Failure, Scanner};
+use sigma_runtime::correlation::CorrelationSet;
 use sigma_runtime::{RuleSet, Shape};
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -57,7 +59,22 @@ pub struct Config {
 /// Scans `config.files` with the rule set `set`: alerts to the output, a summary line (and
 /// the `--stats` table) to stderr.
 pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
-    let det = Detector::new(set, config.options);
+    static NONE: CorrelationSet = CorrelationSet::EMPTY;
+    run_with_correlations(set, &NONE, config)
+}
+
+/// [`run`], with the correlation rules `correlations` over the rules' matches.
+pub fn run_with_correlations(
+    set: &'static RuleSet,
+    correlations: &'static CorrelationSet,
+    config: &Config,
+) -> ExitCode {
+    let det = Detector::with_correlations(set, correlations, config.options);
+    let correlator = Correlator::new(
+        correlations,
+        &config.options.correlation,
+        config.options.alert_format,
+    );
 
     let stdout;
     let mut sink: Box<dyn Write> = match &config.output {
@@ -119,6 +136,10 @@ pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
         out: &mut out,
         counts: Counts::default(),
         progress,
+        correlator,
+        wall_clock_lateness: config
+            .follow
+            .then_some(config.options.correlation.max_lateness),
     };
     let mut failed = false;
     let mut followers: Vec<Followed> = Vec::new();
@@ -211,7 +232,16 @@ pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
                     }
                 }
             }
-            if progressed {
+            // While the files are idle, matches still come out of the lateness buffer by
+            // the wall clock.
+            let ticked = match sc.tick() {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    write_failed(&e);
+                    return ExitCode::FAILURE;
+                }
+            };
+            if progressed || ticked {
                 if let Err(e) = sc.out.flush() {
                     write_failed(&e);
                     return ExitCode::FAILURE;
@@ -232,12 +262,17 @@ pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
     if let Some(pb) = sc.progress.take() {
         pb.finish_and_clear();
     }
-    if let Err(e) = sc.out.flush() {
+    if let Err(e) = sc.finish().and_then(|()| sc.out.flush()) {
         write_failed(&e);
         return ExitCode::FAILURE;
     }
     if config.stats {
         eprint!("{}", sc.counts.stats_table(set));
+        if !correlations.correlations.is_empty() {
+            eprint!("{}", sc.correlator.stats_table());
+        }
+    } else if let Some(w) = sc.correlator.losses() {
+        eprintln!("{w}");
     }
     eprintln!("{}", sc.counts.scan_summary());
     if failed {

@@ -4,6 +4,7 @@
 use super::blocks::Blocks;
 use super::evaluate::Evaluator;
 use super::mapped::Mapped;
+use crate::correlate::Correlator;
 use crate::detector::{Batch, Counts};
 use crate::prefilter::line_count;
 use indicatif::ProgressBar;
@@ -25,6 +26,11 @@ pub(super) struct Scanner<'a> {
     /// Everything counted so far.
     pub(super) counts: Counts,
     pub(super) progress: Option<ProgressBar>,
+    /// The correlations' state, fed the batches' hits in input order.
+    pub(super) correlator: Correlator,
+    /// Also release matches older than the wall clock minus this (`--follow`: the stream
+    /// may pause for long).
+    pub(super) wall_clock_lateness: Option<i64>,
 }
 
 impl Scanner<'_> {
@@ -35,11 +41,27 @@ impl Scanner<'_> {
         }
     }
 
-    /// Writes what a block or line produced, in order.
-    fn emit(&mut self, batch: Batch) -> io::Result<()> {
+    /// Writes what a block or line produced, in order, then the correlation alerts its
+    /// matches completed.
+    fn emit(&mut self, mut batch: Batch) -> io::Result<()> {
         for w in &batch.warnings {
             self.warn(w);
         }
+        let hits = std::mem::take(&mut batch.hits);
+        let mut warnings = Vec::new();
+        let mut written = self
+            .correlator
+            .feed(hits, &mut batch.alerts, &mut |w| warnings.push(w));
+        if let Some(lateness) = self.wall_clock_lateness {
+            written += self
+                .correlator
+                .release_until(now_micros() - lateness, &mut batch.alerts);
+        }
+        for w in &warnings {
+            self.warn(w);
+        }
+        batch.counts.alerts += written;
+        batch.counts.correlation_alerts += written;
         self.counts.add(&batch.counts);
         if !batch.alerts.is_empty() {
             self.out.write_all(&batch.alerts)?;
@@ -51,6 +73,31 @@ impl Scanner<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Releases the matches the wall clock says no earlier one may still come for
+    /// (`--follow`), writing their alerts; how many.
+    pub(super) fn tick(&mut self) -> io::Result<u64> {
+        let Some(lateness) = self.wall_clock_lateness else {
+            return Ok(0);
+        };
+        let mut out = Vec::new();
+        let written = self
+            .correlator
+            .release_until(now_micros() - lateness, &mut out);
+        self.counts.alerts += written;
+        self.counts.correlation_alerts += written;
+        self.out.write_all(&out)?;
+        Ok(written)
+    }
+
+    /// Correlates every match still waiting (the end of the input) and writes the alerts.
+    pub(super) fn finish(&mut self) -> io::Result<()> {
+        let mut out = Vec::new();
+        let written = self.correlator.flush(&mut out);
+        self.counts.alerts += written;
+        self.counts.correlation_alerts += written;
+        self.out.write_all(&out)
     }
 
     /// Evaluates one physical line (with or without its newline), without the prefilter
@@ -195,4 +242,11 @@ struct Reading<'r> {
     written: u64,
     /// The read error that stopped reading.
     failed: Option<io::Error>,
+}
+
+/// The wall clock, in microseconds since the epoch.
+pub(super) fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }

@@ -2,6 +2,7 @@
 //! limits, evaluation on a blocking thread, and the answer only after the alerts are written.
 
 use super::sink::{Job, WriteError};
+use crate::correlate::Correlator;
 use crate::detector::{Batch, Counts, Detector};
 use crate::input::InputError;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -37,6 +38,11 @@ pub(super) struct State {
     pub(super) writer: Mutex<Option<mpsc::Sender<Job>>>,
     /// Everything counted so far: requests, rejections, and the accepted batches' counts.
     pub(super) counts: Mutex<Counts>,
+    /// The correlations' state, kept across requests.
+    pub(super) correlator: Mutex<Correlator>,
+    /// `--max-lateness`: matches older than the wall clock minus this are correlated even
+    /// when no later event came.
+    pub(super) lateness: i64,
 }
 
 /// One admitted request; gives its place back when dropped.
@@ -194,6 +200,16 @@ pub(super) async fn handle(
         }
     };
 
+    // Correlations see the batches in the order they finish evaluating; the lateness buffer
+    // puts their matches back in time order.
+    {
+        let hits = std::mem::take(&mut batch.hits);
+        let mut c = st.correlator.lock().unwrap_or_else(|p| p.into_inner());
+        let mut written = c.feed(hits, &mut batch.alerts, &mut |w| eprintln!("{w}"));
+        written += c.release_until(now_micros() - st.lateness, &mut batch.alerts);
+        batch.counts.alerts += written;
+        batch.counts.correlation_alerts += written;
+    }
     if !batch.alerts.is_empty() {
         let (done, wait) = oneshot::channel();
         let sent = st
@@ -257,4 +273,11 @@ fn evaluate(st: &State, n: u64, body: &[u8]) -> Result<Batch, InputError> {
         eprintln!("{w}");
     }
     Ok(batch)
+}
+
+/// The wall clock, in microseconds since the epoch.
+pub(super) fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }

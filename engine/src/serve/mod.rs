@@ -17,11 +17,13 @@ mod tls;
 pub use sink::{SinkError, WriteError};
 pub use tls::StartError;
 
+use crate::correlate::Correlator;
 use crate::detector::{Counts, Detector, Options};
 use handler::{handle, State};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use sigma_runtime::correlation::CorrelationSet;
 use sigma_runtime::RuleSet;
 use sink::{writer, Job, Sink};
 use std::path::PathBuf;
@@ -69,7 +71,18 @@ pub struct Config {
 
 /// Serves the audit webhook with the rule set `set` until SIGTERM or SIGINT.
 pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
-    match setup_and_serve(set, config) {
+    static NONE: CorrelationSet = CorrelationSet::EMPTY;
+    run_with_correlations(set, &NONE, config)
+}
+
+/// [`run`], with the correlation rules `correlations` over the rules' matches (their state
+/// lives as long as the server).
+pub fn run_with_correlations(
+    set: &'static RuleSet,
+    correlations: &'static CorrelationSet,
+    config: &Config,
+) -> ExitCode {
+    match setup_and_serve(set, correlations, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("detect: {e}");
@@ -78,7 +91,11 @@ pub fn run(set: &'static RuleSet, config: &Config) -> ExitCode {
     }
 }
 
-fn setup_and_serve(set: &'static RuleSet, args: &Config) -> Result<(), StartError> {
+fn setup_and_serve(
+    set: &'static RuleSet,
+    correlations: &'static CorrelationSet,
+    args: &Config,
+) -> Result<(), StartError> {
     let token = args
         .auth_token_file
         .as_deref()
@@ -104,7 +121,13 @@ fn setup_and_serve(set: &'static RuleSet, args: &Config) -> Result<(), StartErro
             source,
         })?;
     let state = Arc::new(State {
-        det: Detector::new(set, args.options),
+        det: Detector::with_correlations(set, correlations, args.options),
+        correlator: Mutex::new(Correlator::new(
+            correlations,
+            &args.options.correlation,
+            args.options.alert_format,
+        )),
+        lateness: args.options.correlation.max_lateness,
         token,
         max_body: args.max_body,
         admitted: AtomicUsize::new(0),
@@ -123,7 +146,23 @@ fn setup_and_serve(set: &'static RuleSet, args: &Config) -> Result<(), StartErro
             source,
         })?;
     let served = runtime.block_on(serve(args, tls, state.clone()));
-    // Every connection is done (or timed out): close the writer, which finishes its queue.
+    // Every connection is done (or timed out): correlate the matches still waiting, then
+    // close the writer, which finishes its queue.
+    let mut last = Vec::new();
+    let written = state
+        .correlator
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .flush(&mut last);
+    if written > 0 {
+        let (done, _) = tokio::sync::oneshot::channel();
+        if let Some(w) = &*state.writer.lock().unwrap_or_else(|p| p.into_inner()) {
+            let _ = w.send(Job { bytes: last, done });
+        }
+        let mut c = state.counts();
+        c.alerts += written;
+        c.correlation_alerts += written;
+    }
     state
         .writer
         .lock()
@@ -133,8 +172,14 @@ fn setup_and_serve(set: &'static RuleSet, args: &Config) -> Result<(), StartErro
     let _ = writer_thread.join();
     served?;
     let counts = state.counts();
+    let c = state.correlator.lock().unwrap_or_else(|p| p.into_inner());
     if args.stats {
         eprint!("{}", counts.stats_table(set));
+        if !correlations.correlations.is_empty() {
+            eprint!("{}", c.stats_table());
+        }
+    } else if let Some(w) = c.losses() {
+        eprintln!("{w}");
     }
     eprintln!("{}", counts.serve_summary());
     Ok(())
@@ -163,6 +208,9 @@ async fn serve(
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!("detect: listening on {scheme}://{local}");
 
+    // Matches waiting in the lateness buffer come out by the wall clock even when no request
+    // comes.
+    let ticker = tokio::spawn(tick(state.clone()));
     let graceful = GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
@@ -224,5 +272,40 @@ async fn serve(
     {
         eprintln!("detect: gave up waiting after {timeout:?}; unacknowledged batches will be resent by the API server");
     }
+    ticker.abort();
     Ok(())
+}
+
+/// Once a second, correlates the matches whose time is more than the lateness bound behind
+/// the wall clock, and writes their alerts (the webhook may fall silent for long).
+async fn tick(state: Arc<State>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        let mut out = Vec::new();
+        let written = state
+            .correlator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .release_until(handler::now_micros() - state.lateness, &mut out);
+        if written == 0 {
+            continue;
+        }
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let sent = state
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|w| w.send(Job { bytes: out, done }).is_ok());
+        if sent {
+            if let Ok(Err(e)) = wait.await {
+                eprintln!("detect: cannot write correlation alerts: {e}");
+                continue;
+            }
+            let mut c = state.counts();
+            c.alerts += written;
+            c.correlation_alerts += written;
+        }
+    }
 }

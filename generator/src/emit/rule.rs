@@ -20,7 +20,7 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
     // `RE` is the `static` each regex test declares in its own block.
     let mut consts = Consts::new(rule, &["INFO", "PREFILTER", "GATE", "RE"]);
     let mut items = vec![
-        info(rule, label),
+        info(&rule.meta, &rule.source, label),
         prefilter(rule),
         gate(rule, &mut consts),
         matches(rule, &fns),
@@ -35,8 +35,8 @@ pub fn items(rule: &Rule, label: &str) -> Vec<TokenStream> {
     items
 }
 
-fn info(rule: &Rule, label: &str) -> TokenStream {
-    let m = &rule.meta;
+/// The `INFO` static of a rule or correlation document.
+pub(super) fn info(m: &crate::ir::Meta, source: &str, label: &str) -> TokenStream {
     let level = match m.level {
         Some(l) => {
             let v = match l {
@@ -83,7 +83,6 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
     };
     let related = m.related.iter().map(|(t, i)| quote!((#t, #i)));
     let custom = m.custom.iter().map(|(k, v)| quote!((#k, #v)));
-    let source = &rule.source;
     let mut doc = Doc::default().line(title).blank();
     let level_name = m.level.map_or("none", |l| {
         Level::ALL
@@ -126,7 +125,7 @@ fn info(rule: &Rule, label: &str) -> TokenStream {
 }
 
 /// An `f64` literal that reads back as exactly `x` (finite), the sign outside the literal.
-fn float(x: f64) -> TokenStream {
+pub(super) fn float(x: f64) -> TokenStream {
     let abs = Literal::f64_unsuffixed(x.abs());
     if x.is_sign_negative() {
         quote!(-#abs)

@@ -413,7 +413,8 @@ pub fn sync_dir(dir: &std::path::Path, files: &std::collections::BTreeMap<String
     }
 }
 
-/// The ids of the rules compiled into a detector (`detect rules --json`), in its order.
+/// The ids of the detection rules compiled into a detector (`detect rules --json`, which
+/// lists correlations too), in its order.
 pub fn compiled_rules(detect: &std::path::Path) -> Vec<String> {
     let out = std::process::Command::new(detect)
         .args(["rules", "--json"])
@@ -427,9 +428,11 @@ pub fn compiled_rules(detect: &std::path::Path) -> Vec<String> {
     String::from_utf8(out.stdout)
         .expect("UTF-8")
         .lines()
-        .map(|line| {
+        .filter_map(|line| {
             let rule: serde_json::Value = serde_json::from_str(line).expect("a rule is JSON");
-            rule["id"].as_str().expect("id").to_owned()
+            // Correlations are listed too; these are the detection rules.
+            let detection = rule.get("correlation").is_none();
+            detection.then(|| rule["id"].as_str().expect("id").to_owned())
         })
         .collect()
 }

@@ -40,10 +40,10 @@ pub static INFO: crate::runtime::RuleInfo = crate::runtime::RuleInfo {
 /// Prefilter of this rule (see [`crate::runtime::Prefilter`]).
 pub static PREFILTER: crate::runtime::Prefilter = crate::runtime::Prefilter {
     raw: ::core::option::Option::Some(
-        &["authorization", "certificatesigningrequests", "secrets", "serviceaccounts"],
+        &["apiGroup", "certificatesigningrequests", "secrets", "serviceaccounts"],
     ),
     ecs: ::core::option::Option::Some(
-        &["authorization", "certificatesigningrequests", "secrets", "serviceaccounts"],
+        &["apiGroup", "certificatesigningrequests", "secrets", "serviceaccounts"],
     ),
     fields_raw: &[
         "annotations.authorization.k8s.io/decision",

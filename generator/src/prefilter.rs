@@ -164,9 +164,16 @@ pub const ANY_CASE: &str = "(?i)";
 /// The literal a string pattern needs in the value: byte for byte when it is case-sensitive,
 /// in either ASCII case (written with [`ANY_CASE`] before it) when it is not.
 fn value_literal(p: &Pattern) -> Req {
+    // A word every audit event holds (`authorization` in `rbac.authorization.k8s.io`)
+    // filters nothing: another run of the value is as sound and does.
+    let useful = |r: &&str| !UBIQUITOUS.iter().any(|u| u.eq_ignore_ascii_case(r));
     let longest = |s: &str, case: Case| match case {
-        Case::Sensitive => alnum_runs(s).max_by_key(|r| r.len()).map(str::to_owned),
+        Case::Sensitive => alnum_runs(s)
+            .filter(useful)
+            .max_by_key(|r| r.len())
+            .map(str::to_owned),
         Case::Insensitive => any_case_runs(s)
+            .filter(useful)
             .max_by_key(|r| r.len())
             .map(|r| format!("{ANY_CASE}{r}")),
     };
@@ -351,6 +358,22 @@ mod tests {
     fn a_required_key_gives_its_rarest_part() {
         let l = lits("detection:\n    sel:\n        impersonatedUser.username: '*'\n        verb: get\n    condition: sel\n");
         assert_eq!(l, Some(vec!["impersonatedUser".to_owned()]));
+    }
+
+    #[test]
+    fn a_value_gives_its_longest_run_that_not_every_event_holds() {
+        let l = lits(
+            "detection:\n    sel:\n        ab.cd|cased: rbac.authorization.k8s.io\n    condition: sel\n",
+        );
+        assert_eq!(l, Some(vec!["rbac".to_owned()]));
+        let l = lits(
+            "detection:\n    sel:\n        objectRef.apiGroup|cased: authorization.k8s.io\n    condition: sel\n",
+        );
+        assert_eq!(
+            l,
+            Some(vec!["apiGroup".to_owned()]),
+            "the key's part, the value having none"
+        );
     }
 
     #[test]

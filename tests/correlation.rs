@@ -436,7 +436,7 @@ fn the_example_events_show_both_correlations() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim_end(),
-        "detect: 15 lines read, 15 events evaluated, 11 alerts (2 from correlations), 0 bad lines"
+        "detect: 15 lines read, 14 events evaluated, 11 alerts (2 from correlations), 0 bad lines, 1 lines skipped by the prefilter"
     );
 }
 

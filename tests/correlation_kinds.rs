@@ -482,6 +482,17 @@ fn compiled_correlations_agree_with_a_brute_force_reference() {
         };
         let global =
             |m: Vec<M>| -> Vec<M> { m.into_iter().map(|m| M { key: vec![], ..m }).collect() };
+        // The event as input 1 (a secret read) and input 2 (an exec), each under its key.
+        let read_exec = |e: &Gen, read_key: Option<String>, exec_key: Option<String>| {
+            let mut v = Vec::new();
+            if e.read {
+                v.push((1, read_key));
+            }
+            if e.exec {
+                v.push((2, exec_key));
+            }
+            v
+        };
         let read = |e: &Gen| if e.read { vec![(1, s(e.user))] } else { vec![] };
         let none = |_: &Gen| None;
         let gte = |n: f64| move |v: Option<f64>| v.is_some_and(|v| v >= n);
@@ -499,16 +510,7 @@ fn compiled_correlations_agree_with_a_brute_force_reference() {
         checked += want.len();
 
         // temporal over the alias `caller` (5 minutes), chained into event_count eq 3 in a day.
-        let inputs = |e: &Gen| {
-            let mut v = Vec::new();
-            if e.read {
-                v.push((1, s(e.user)));
-            }
-            if e.exec {
-                v.push((2, s(e.impersonated)));
-            }
-            v
-        };
+        let inputs = |e: &Gen| read_exec(e, s(e.user), s(e.impersonated));
         let ms = feed(&inputs, &none);
         let pairs = reference(&ms, 300, Agg::Present, &gte(2.0));
         let chained: Vec<M> = pairs
@@ -529,16 +531,7 @@ fn compiled_correlations_agree_with_a_brute_force_reference() {
         checked += want.len();
 
         // `secret_read and not pod_exec`, one global group, 5 minutes.
-        let both = |e: &Gen| {
-            let mut v = Vec::new();
-            if e.read {
-                v.push((1, Some(String::new())));
-            }
-            if e.exec {
-                v.push((2, Some(String::new())));
-            }
-            v
-        };
+        let both = |e: &Gen| read_exec(e, Some(String::new()), Some(String::new()));
         fn read_not_exec(p: u64) -> bool {
             p & 1 != 0 && p & 2 == 0
         }
@@ -552,16 +545,7 @@ fn compiled_correlations_agree_with_a_brute_force_reference() {
         checked += want.len();
 
         // temporal_ordered read then exec per user, 5 minutes.
-        let by_user = |e: &Gen| {
-            let mut v = Vec::new();
-            if e.read {
-                v.push((1, s(e.user)));
-            }
-            if e.exec {
-                v.push((2, s(e.user)));
-            }
-            v
-        };
+        let by_user = |e: &Gen| read_exec(e, s(e.user), s(e.user));
         let ms = feed(&by_user, &none);
         let want = reference(&ms, 300, Agg::Ordered(2), &gte(2.0));
         assert_eq!(

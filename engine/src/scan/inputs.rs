@@ -95,10 +95,13 @@ fn walk(dir: &Path, name: &str, inputs: &mut Vec<Input>, seen: &mut HashSet<Path
     }
 }
 
+/// The first bytes of a gzip file.
+pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// A buffered reader that decompresses gzip input (recognised by its magic bytes).
 pub(super) fn reader<R: Read + Send + 'static>(inner: R) -> io::Result<Box<dyn BufRead + Send>> {
     let mut br = BufReader::with_capacity(1 << 16, inner);
-    if br.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+    if br.fill_buf()?.starts_with(&GZIP_MAGIC) {
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
             MultiGzDecoder::new(br),
@@ -113,7 +116,7 @@ pub(super) fn is_gzip(path: &Path) -> bool {
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
         .is_ok()
-        && magic == [0x1f, 0x8b]
+        && magic == GZIP_MAGIC
 }
 
 pub(super) fn progress_bar(inputs: &[Input]) -> ProgressBar {

@@ -15,7 +15,7 @@ use crate::input::{Format, Source};
 use crate::prefilter::LineFilter;
 use evaluate::Evaluator;
 use follow::{stop_on_signal, Followed};
-use inputs::{expand, is_gzip, progress_bar, reader, Input};
+use inputs::{expand, is_gzip, progress_bar, reader, Input, GZIP_MAGIC};
 use mapped::Mapped;
 use pipeline::{Failure, Scanner};
 use sigma_runtime::correlation::CorrelationSet;
@@ -163,9 +163,14 @@ pub fn run_with_correlations(
             }
             Input::File { name, path } => {
                 let result = match File::open(&path) {
-                    // Mapped: no progress bar (it counts bytes read) and no gzip.
-                    Ok(f) if !config.no_mmap && sc.progress.is_none() && !is_gzip(&path) => {
-                        match Mapped::new(&f) {
+                    Ok(f) => {
+                        // Mapped unless asked not to, shown a progress bar (it counts bytes
+                        // read) or gzip.
+                        let map = (!config.no_mmap && sc.progress.is_none())
+                            .then(|| Mapped::new(&f))
+                            .flatten()
+                            .filter(|m| !m.bytes().starts_with(&GZIP_MAGIC));
+                        match map {
                             Some(map) => sc.mapped(&name, &map).and_then(|()| {
                                 if map.lost_pages() {
                                     Err(Failure::Read(mapped::shrank()))
@@ -173,19 +178,16 @@ pub fn run_with_correlations(
                                     Ok(())
                                 }
                             }),
-                            None => reader(f)
-                                .map_err(Failure::Read)
-                                .and_then(|r| sc.stream(&name, r)),
+                            None => {
+                                let r: Box<dyn Read + Send> = match &sc.progress {
+                                    Some(pb) => Box::new(pb.wrap_read(f)),
+                                    None => Box::new(f),
+                                };
+                                reader(r)
+                                    .map_err(Failure::Read)
+                                    .and_then(|r| sc.stream(&name, r))
+                            }
                         }
-                    }
-                    Ok(f) => {
-                        let r: Box<dyn Read + Send> = match &sc.progress {
-                            Some(pb) => Box::new(pb.wrap_read(f)),
-                            None => Box::new(f),
-                        };
-                        reader(r)
-                            .map_err(Failure::Read)
-                            .and_then(|r| sc.stream(&name, r))
                     }
                     Err(e) => Err(Failure::Read(e)),
                 };
